@@ -1,0 +1,123 @@
+// Builds @train_step from @grad: the gradients feed one optimizer-update op per
+// parameter, and the new parameters and optimizer state are returned.
+#include "compiler/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_APPLYOPTIMIZER
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+using namespace gptc;
+
+namespace {
+
+/// Names of the optimizer state tensors kept per parameter.
+SmallVector<StringRef> stateNames(StringRef optimizer) {
+  if (optimizer == "adamw")
+    return {"m", "v"};
+  return {"velocity"};
+}
+
+struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto grad = module.lookupSymbol<func::FuncOp>("grad");
+    auto kindAttr = module->getAttrOfType<StringAttr>("gptc.optimizer");
+    if (!grad || !kindAttr || (kindAttr.getValue() != "sgd" && kindAttr.getValue() != "adamw")) {
+      module.emitError("gptc-apply-optimizer needs @grad (run gptc-autodiff first) and a module "
+                       "attribute gptc.optimizer = \"sgd\" or \"adamw\"");
+      return signalPassFailure();
+    }
+    StringRef kind = kindAttr.getValue();
+    SmallVector<StringRef> states = stateNames(kind);
+
+    SmallVector<unsigned> paramArgs, inputArgs;
+    for (unsigned i = 0; i < grad.getNumArguments(); ++i)
+      (grad.getArgAttr(i, "gptc.param") ? paramArgs : inputArgs).push_back(i);
+    auto floatType = paramArgs.empty()
+                         ? Type(Float32Type::get(&getContext()))
+                         : cast<RankedTensorType>(grad.getArgumentTypes()[paramArgs[0]]).getElementType();
+    auto hyperType = RankedTensorType::get({8}, floatType);
+
+    // Signature: params, state (per state kind, per param), inputs, hyper.
+    SmallVector<Type> argTypes;
+    SmallVector<std::string> argNames;
+    auto nameOf = [&](unsigned i) {
+      auto n = grad.getArgAttrOfType<StringAttr>(i, "gptc.name");
+      return n ? n.getValue().str() : "arg" + std::to_string(i);
+    };
+    for (unsigned i : paramArgs) {
+      argTypes.push_back(grad.getArgumentTypes()[i]);
+      argNames.push_back(nameOf(i));
+    }
+    for (StringRef s : states)
+      for (unsigned i : paramArgs) {
+        argTypes.push_back(grad.getArgumentTypes()[i]);
+        argNames.push_back(nameOf(i) + "." + s.str());
+      }
+    for (unsigned i : inputArgs) {
+      argTypes.push_back(grad.getArgumentTypes()[i]);
+      argNames.push_back(nameOf(i));
+    }
+    argTypes.push_back(hyperType);
+    argNames.push_back("hyper");
+
+    OpBuilder b(module.getContext());
+    b.setInsertionPointAfter(grad);
+    Location loc = grad.getLoc();
+    SmallVector<Type> resultTypes = {grad.getFunctionType().getResult(0)};
+    for (unsigned k = 0; k <= states.size(); ++k)
+      for (unsigned i : paramArgs)
+        resultTypes.push_back(grad.getArgumentTypes()[i]);
+    auto step = b.create<func::FuncOp>(loc, "train_step", b.getFunctionType(argTypes, resultTypes));
+    Block *entry = step.addEntryBlock();
+    for (unsigned i = 0; i < argNames.size(); ++i)
+      step.setArgAttr(i, "gptc.name", b.getStringAttr(argNames[i]));
+
+    unsigned numParams = paramArgs.size();
+    IRMapping mapping;
+    for (auto [k, i] : llvm::enumerate(paramArgs))
+      mapping.map(grad.getArgument(i), entry->getArgument(k));
+    unsigned firstInput = numParams * (1 + states.size());
+    for (auto [k, i] : llvm::enumerate(inputArgs))
+      mapping.map(grad.getArgument(i), entry->getArgument(firstInput + k));
+    Value hyper = entry->getArgument(argTypes.size() - 1);
+
+    b.setInsertionPointToStart(entry);
+    Block &gradBody = grad.getBody().front();
+    for (Operation &op : gradBody.without_terminator())
+      b.clone(op, mapping);
+    auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
+
+    SmallVector<Value> newParams, newStates[2];
+    for (unsigned k = 0; k < numParams; ++k) {
+      Value param = entry->getArgument(k);
+      Value g = mapping.lookup(gradReturn.getOperand(1 + k));
+      bool decay = cast<RankedTensorType>(param.getType()).getRank() >= 2;
+      Location ploc = param.getLoc();
+      if (kind == "sgd") {
+        auto update = b.create<nn::SgdUpdateOp>(ploc, TypeRange{param.getType(), param.getType()}, param, g,
+                                                entry->getArgument(numParams + k), hyper, decay);
+        newParams.push_back(update.getNewParam());
+        newStates[0].push_back(update.getNewVelocity());
+      } else {
+        auto update = b.create<nn::AdamWUpdateOp>(
+            ploc, TypeRange{param.getType(), param.getType(), param.getType()}, param, g,
+            entry->getArgument(numParams + k), entry->getArgument(2 * numParams + k), hyper, decay);
+        newParams.push_back(update.getNewParam());
+        newStates[0].push_back(update.getNewM());
+        newStates[1].push_back(update.getNewV());
+      }
+    }
+    SmallVector<Value> results = {mapping.lookup(gradReturn.getOperand(0))};
+    results.append(newParams);
+    for (unsigned s = 0; s < states.size(); ++s)
+      results.append(newStates[s]);
+    b.create<func::ReturnOp>(loc, results);
+  }
+};
+
+} // namespace

@@ -1,0 +1,63 @@
+// The C ABI between generated code and the runtime: for each step function
+// `void gptc_NAME(void **buffers)`, one pointer per memref argument in order
+// (inputs, then the out-params that buffer-results-to-out-params appended),
+// and the manifest string `const char gptc_manifest[]`.
+#include "compiler/Passes.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_EMITENTRYPOINTS
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+
+namespace {
+
+struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPointsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    auto ptrType = LLVM::LLVMPointerType::get(&getContext());
+    auto voidType = LLVM::LLVMVoidType::get(&getContext());
+
+    for (StringRef name : {"forward", "grad", "train_step"}) {
+      auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
+      if (!fn)
+        continue;
+      auto fnType = fn.getFunctionType();
+      if (!isa<LLVM::LLVMVoidType>(fnType.getReturnType()) ||
+          llvm::any_of(fnType.getParams(), [](Type t) { return !isa<LLVM::LLVMPointerType>(t); })) {
+        fn.emitOpError("must take only pointers and return nothing (lower with bare-pointer "
+                       "memrefs and buffer-results-to-out-params)");
+        return signalPassFailure();
+      }
+      Location loc = fn.getLoc();
+      auto entry = b.create<LLVM::LLVMFuncOp>(loc, ("gptc_" + name).str(),
+                                              LLVM::LLVMFunctionType::get(voidType, {ptrType}));
+      Block *body = entry.addEntryBlock(b);
+      OpBuilder eb = OpBuilder::atBlockBegin(body);
+      Value buffers = body->getArgument(0);
+      SmallVector<Value> args;
+      for (unsigned i = 0; i < fnType.getNumParams(); ++i) {
+        Value slot = eb.create<LLVM::GEPOp>(loc, ptrType, ptrType, buffers,
+                                            ArrayRef<LLVM::GEPArg>{(int32_t)i});
+        args.push_back(eb.create<LLVM::LoadOp>(loc, ptrType, slot));
+      }
+      eb.create<LLVM::CallOp>(loc, fn, args);
+      eb.create<LLVM::ReturnOp>(loc, ValueRange{});
+    }
+
+    auto manifest = module->getAttrOfType<StringAttr>("gptc.manifest");
+    if (manifest) {
+      std::string text = manifest.getValue().str();
+      text.push_back('\0');
+      auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(&getContext(), 8), text.size());
+      b.create<LLVM::GlobalOp>(module.getLoc(), arrayType, /*isConstant=*/true,
+                               LLVM::Linkage::External, "gptc_manifest", b.getStringAttr(text));
+      module->removeAttr("gptc.manifest");
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,86 @@
+// Matmuls go to the runtime's GEMM (a blocked, vectorised kernel) instead of
+// scalar loops: GEMMs dominate a training step, everything around them is what
+// the compiler fuses. Runs on buffers, after deallocation is placed, so passing
+// raw pointers cannot confuse buffer analyses.
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_MATMULTORUNTIMECALLS
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+
+namespace {
+
+struct GemmShape {
+  bool batched, transposeA, transposeB;
+};
+
+std::optional<GemmShape> classify(Operation *op) {
+  if (isa<linalg::MatmulOp>(op)) return GemmShape{false, false, false};
+  if (isa<linalg::MatmulTransposeAOp>(op)) return GemmShape{false, true, false};
+  if (isa<linalg::MatmulTransposeBOp>(op)) return GemmShape{false, false, true};
+  if (isa<linalg::BatchMatmulOp>(op)) return GemmShape{true, false, false};
+  if (isa<linalg::BatchMatmulTransposeAOp>(op)) return GemmShape{true, true, false};
+  if (isa<linalg::BatchMatmulTransposeBOp>(op)) return GemmShape{true, false, true};
+  return std::nullopt;
+}
+
+bool isPlainBuffer(Value v) {
+  auto t = dyn_cast<MemRefType>(v.getType());
+  return t && t.hasStaticShape() && t.getLayout().isIdentity();
+}
+
+func::FuncOp declareGemm(ModuleOp module, StringRef name) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
+    return f;
+  OpBuilder b(module.getBodyRegion());
+  b.setInsertionPointToStart(module.getBody());
+  Type index = b.getIndexType();
+  // (a, b, c, batch, m, n, k, transpose_a, transpose_b)
+  SmallVector<Type> args(9, index);
+  auto f = b.create<func::FuncOp>(module.getLoc(), name, b.getFunctionType(args, {}));
+  f.setPrivate();
+  return f;
+}
+
+struct MatmulToRuntimeCallsPass
+    : public gptc::impl::MatmulToRuntimeCallsBase<MatmulToRuntimeCallsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<Operation *> gemms;
+    module.walk([&](linalg::LinalgOp op) {
+      if (classify(op) && op.hasPureBufferSemantics() &&
+          llvm::all_of(op->getOperands(), isPlainBuffer))
+        gemms.push_back(op);
+    });
+    for (Operation *op : gemms) {
+      GemmShape g = *classify(op);
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      auto cType = cast<MemRefType>(op->getOperand(2).getType());
+      auto aType = cast<MemRefType>(op->getOperand(0).getType());
+      Type elem = cType.getElementType();
+      if (!elem.isF32() && !elem.isF64())
+        continue;
+      int64_t rank = cType.getRank();
+      int64_t batch = g.batched ? cType.getDimSize(0) : 1;
+      int64_t m = cType.getDimSize(rank - 2), n = cType.getDimSize(rank - 1);
+      int64_t k = g.transposeA ? aType.getDimSize(rank - 2) : aType.getDimSize(rank - 1);
+      SmallVector<Value> args;
+      for (Value operand : op->getOperands())
+        args.push_back(b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, operand));
+      for (int64_t v : {batch, m, n, k, (int64_t)g.transposeA, (int64_t)g.transposeB})
+        args.push_back(b.create<arith::ConstantIndexOp>(loc, v));
+      func::FuncOp callee = declareGemm(module, elem.isF32() ? "gptc_gemm_f32" : "gptc_gemm_f64");
+      b.create<func::CallOp>(loc, callee, args);
+      op->erase();
+    }
+  }
+};
+
+} // namespace

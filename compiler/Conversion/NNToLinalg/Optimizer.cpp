@@ -1,0 +1,85 @@
+// Optimizer updates -> one multi-result elementwise linalg.generic per param.
+// Hyperparameters are read from the `hyper` vector once, outside the loop.
+#include "compiler/Conversion/NNToLinalg/Patterns.h"
+
+using namespace mlir;
+using namespace gptc;
+using namespace gptc::lowering;
+
+namespace {
+
+Value hyperAt(OpBuilder &b, Location loc, Value hyper, int64_t i) {
+  Value idx = b.create<arith::ConstantIndexOp>(loc, i);
+  return b.create<tensor::ExtractOp>(loc, hyper, ValueRange{idx});
+}
+
+struct SgdUpdatePattern : public OpConversionPattern<nn::SgdUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
+    Value momentum = hyperAt(rewriter, loc, adaptor.getHyper(), 1);
+    Value decay = hyperAt(rewriter, loc, adaptor.getHyper(), 2);
+    bool applyDecay = op.getDecay();
+    Type t = op.getParam().getType();
+    auto results = parallelGeneric(
+        rewriter, loc, ValueRange{adaptor.getParam(), adaptor.getGrad(), adaptor.getVelocity()}, {},
+        TypeRange{t, t}, [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          Value g = a[1];
+          if (applyDecay)
+            g = b.create<arith::AddFOp>(l, g, b.create<arith::MulFOp>(l, decay, a[0]));
+          Value v = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, momentum, a[2]), g);
+          Value p = b.create<arith::SubFOp>(l, a[0], b.create<arith::MulFOp>(l, lr, v));
+          return {p, v};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+struct AdamWUpdatePattern : public OpConversionPattern<nn::AdamWUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::AdamWUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value hyper = adaptor.getHyper();
+    Value lr = hyperAt(rewriter, loc, hyper, 0), beta1 = hyperAt(rewriter, loc, hyper, 1),
+          beta2 = hyperAt(rewriter, loc, hyper, 2), eps = hyperAt(rewriter, loc, hyper, 3),
+          decay = hyperAt(rewriter, loc, hyper, 4), bc1 = hyperAt(rewriter, loc, hyper, 5),
+          bc2 = hyperAt(rewriter, loc, hyper, 6);
+    bool applyDecay = op.getDecay();
+    Type t = op.getParam().getType();
+    Type elem = cast<RankedTensorType>(t).getElementType();
+    auto results = parallelGeneric(
+        rewriter, loc, ValueRange{adaptor.getParam(), adaptor.getGrad(), adaptor.getM(), adaptor.getV()},
+        {}, TypeRange{t, t, t}, [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          Value one = scalar(b, l, elem, 1.0);
+          Value p = a[0], g = a[1];
+          // torch.optim.AdamW: decay first (p *= 1 - lr*wd), then the Adam step.
+          if (applyDecay)
+            p = b.create<arith::MulFOp>(
+                l, p, b.create<arith::SubFOp>(l, one, b.create<arith::MulFOp>(l, lr, decay)));
+          Value m = b.create<arith::AddFOp>(
+              l, b.create<arith::MulFOp>(l, beta1, a[2]),
+              b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, one, beta1), g));
+          Value v = b.create<arith::AddFOp>(
+              l, b.create<arith::MulFOp>(l, beta2, a[3]),
+              b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, one, beta2),
+                                      b.create<arith::MulFOp>(l, g, g)));
+          Value mHat = b.create<arith::DivFOp>(l, m, bc1);
+          Value vHat = b.create<arith::DivFOp>(l, v, bc2);
+          Value denom = b.create<arith::AddFOp>(l, b.create<math::SqrtOp>(l, vHat), eps);
+          Value stepSize = b.create<arith::MulFOp>(l, lr, b.create<arith::DivFOp>(l, mHat, denom));
+          return {b.create<arith::SubFOp>(l, p, stepSize), m, v};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+} // namespace
+
+void gptc::populateOptimizerPatterns(RewritePatternSet &patterns) {
+  patterns.add<SgdUpdatePattern, AdamWUpdatePattern>(patterns.getContext());
+}

@@ -1,0 +1,112 @@
+// The syntax tree of a .dsl file. Sema fills in `Expr::type`; nothing here
+// knows about MLIR.
+#ifndef GPTC_FRONTEND_AST_H
+#define GPTC_FRONTEND_AST_H
+
+#include "compiler/Frontend/Diagnostics.h"
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gptc {
+
+enum class ElemType { F32, I32 };
+
+/// The type Sema gives an expression.
+struct ExprType {
+  enum Kind { Invalid, Constant, Tensor, String, Tuple } kind = Invalid;
+  double value = 0;       // Constant
+  bool isInteger = false; // Constant
+  ElemType elem = ElemType::F32;
+  std::vector<int64_t> shape; // Tensor (empty: a scalar tensor)
+  std::string text;           // String
+
+  static ExprType constant(double v, bool isInt) {
+    ExprType t;
+    t.kind = Constant;
+    t.value = v;
+    t.isInteger = isInt;
+    return t;
+  }
+  static ExprType tensor(ElemType e, std::vector<int64_t> shape) {
+    ExprType t;
+    t.kind = Tensor;
+    t.elem = e;
+    t.shape = std::move(shape);
+    return t;
+  }
+  bool isValid() const { return kind != Invalid; }
+  /// "f32[10, 784]", "3.0", ...
+  std::string str() const;
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct Expr {
+  enum Kind { Number, Name, String, Unary, Binary, Call, List, Tuple } kind;
+  SourceLoc loc;
+  double number = 0;       // Number
+  bool isInteger = false;  // Number
+  std::string name;        // Name, Call (callee), String (contents)
+  char op = 0;             // Unary ('-'), Binary ('+', '-', '*', '/', '@', '^')
+  std::vector<ExprPtr> args;         // operands / call arguments / list items
+  std::vector<std::string> argNames; // Call: keyword of each argument ("" if positional)
+  ExprType type;                     // set by Sema
+  std::vector<int64_t> resolved;     // set by Sema: axes (sum, mean), shape (reshape), permutation (transpose)
+
+  Expr(Kind k, SourceLoc l) : kind(k), loc(l) {}
+};
+
+/// `f32[B, 784]`
+struct TypeSpec {
+  SourceLoc loc;
+  std::string elem;
+  std::vector<ExprPtr> dims;
+};
+
+struct Stmt {
+  enum Kind { Assign, Param } kind;
+  SourceLoc loc;
+  std::vector<std::string> names; // Assign targets (one for now), Param name
+  std::vector<SourceLoc> nameLocs;
+  TypeSpec paramType; // Param
+  ExprPtr value;      // Assign: the expression; Param: the initializer call
+};
+
+struct Setting {
+  std::string name;
+  SourceLoc loc;
+  ExprPtr value;
+};
+
+struct ModelInput {
+  std::string name;
+  SourceLoc loc;
+  TypeSpec type;
+};
+
+struct ModelDecl {
+  std::string name;
+  SourceLoc loc;
+  std::vector<ModelInput> inputs;
+  std::vector<Stmt> body;
+};
+
+struct Program {
+  std::vector<Setting> config;
+  std::vector<ModelDecl> models;
+  std::vector<Setting> train;
+  SourceLoc trainLoc;
+  bool hasTrain = false;
+};
+
+/// --emit=ast
+void printAST(const Program &program, std::ostream &os);
+
+} // namespace gptc
+
+#endif

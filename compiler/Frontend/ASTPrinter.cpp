@@ -1,0 +1,86 @@
+#include "compiler/Frontend/AST.h"
+
+#include <ostream>
+#include <sstream>
+
+namespace gptc {
+
+std::string ExprType::str() const {
+  std::ostringstream os;
+  switch (kind) {
+  case Invalid: return "<invalid>";
+  case Constant: os << value; return os.str();
+  case String: return "\"" + text + "\"";
+  case Tuple: return "tuple";
+  case Tensor:
+    os << (elem == ElemType::F32 ? "f32" : "i32") << "[";
+    for (size_t i = 0; i < shape.size(); ++i)
+      os << (i ? ", " : "") << shape[i];
+    os << "]";
+    return os.str();
+  }
+  return "?";
+}
+
+namespace {
+void printExpr(const Expr &e, std::ostream &os, int indent) {
+  std::string pad(indent, ' ');
+  os << pad;
+  switch (e.kind) {
+  case Expr::Number: os << "Number " << e.number; break;
+  case Expr::Name: os << "Name " << e.name; break;
+  case Expr::String: os << "String \"" << e.name << "\""; break;
+  case Expr::Unary: os << "Unary " << e.op; break;
+  case Expr::Binary: os << "Binary " << e.op; break;
+  case Expr::Call: os << "Call " << e.name; break;
+  case Expr::List: os << "List"; break;
+  case Expr::Tuple: os << "Tuple"; break;
+  }
+  os << " @" << e.loc.line << ":" << e.loc.col;
+  if (e.type.isValid())
+    os << " : " << e.type.str();
+  os << "\n";
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    if (i < e.argNames.size() && !e.argNames[i].empty())
+      os << pad << "  " << e.argNames[i] << " =\n";
+    printExpr(*e.args[i], os, indent + 2);
+  }
+}
+
+void printSettings(const char *title, const std::vector<Setting> &settings, std::ostream &os) {
+  os << title << "\n";
+  for (const Setting &s : settings) {
+    os << "  " << s.name << " =\n";
+    printExpr(*s.value, os, 4);
+  }
+}
+} // namespace
+
+void printAST(const Program &program, std::ostream &os) {
+  if (!program.config.empty())
+    printSettings("Config", program.config, os);
+  for (const ModelDecl &m : program.models) {
+    os << "Model " << m.name << " @" << m.loc.line << ":" << m.loc.col << "\n";
+    for (const ModelInput &in : m.inputs) {
+      os << "  Input " << in.name << " : " << in.type.elem << "\n";
+      for (const ExprPtr &d : in.type.dims)
+        printExpr(*d, os, 4);
+    }
+    for (const Stmt &s : m.body) {
+      if (s.kind == Stmt::Param) {
+        os << "  Param " << s.names[0] << " : " << s.paramType.elem << "\n";
+        for (const ExprPtr &d : s.paramType.dims)
+          printExpr(*d, os, 4);
+        os << "    init =\n";
+        printExpr(*s.value, os, 6);
+      } else {
+        os << "  Assign " << s.names[0] << "\n";
+        printExpr(*s.value, os, 4);
+      }
+    }
+  }
+  if (program.hasTrain)
+    printSettings("Train", program.train, os);
+}
+
+} // namespace gptc

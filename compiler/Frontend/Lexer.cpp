@@ -1,0 +1,209 @@
+#include "compiler/Frontend/Lexer.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <map>
+
+namespace gptc {
+
+const char *tokenKindName(TokenKind kind) {
+  switch (kind) {
+  case TokenKind::Eof: return "end of file";
+  case TokenKind::Identifier: return "a name";
+  case TokenKind::Number: return "a number";
+  case TokenKind::String: return "a string";
+  case TokenKind::LParen: return "'('";
+  case TokenKind::RParen: return "')'";
+  case TokenKind::LBrace: return "'{'";
+  case TokenKind::RBrace: return "'}'";
+  case TokenKind::LBracket: return "'['";
+  case TokenKind::RBracket: return "']'";
+  case TokenKind::Comma: return "','";
+  case TokenKind::Colon: return "':'";
+  case TokenKind::Semicolon: return "';'";
+  case TokenKind::Assign: return "'='";
+  case TokenKind::Plus: return "'+'";
+  case TokenKind::Minus: return "'-'";
+  case TokenKind::Star: return "'*'";
+  case TokenKind::Slash: return "'/'";
+  case TokenKind::At: return "'@'";
+  case TokenKind::Caret: return "'^'";
+  case TokenKind::Pipe: return "'|>'";
+  case TokenKind::KwConfig: return "'config'";
+  case TokenKind::KwModel: return "'model'";
+  case TokenKind::KwBlock: return "'block'";
+  case TokenKind::KwParam: return "'param'";
+  case TokenKind::KwTrain: return "'train'";
+  case TokenKind::KwReturn: return "'return'";
+  case TokenKind::KwRepeat: return "'repeat'";
+  }
+  return "token";
+}
+
+std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
+  static const std::map<std::string, TokenKind> keywords = {
+      {"config", TokenKind::KwConfig}, {"model", TokenKind::KwModel},
+      {"block", TokenKind::KwBlock},   {"param", TokenKind::KwParam},
+      {"train", TokenKind::KwTrain},   {"return", TokenKind::KwReturn},
+      {"repeat", TokenKind::KwRepeat}};
+
+  const std::string &s = file.text();
+  std::vector<Token> tokens;
+  size_t i = 0;
+  int line = 1, col = 1;
+  auto advance = [&](size_t n = 1) {
+    for (size_t k = 0; k < n && i < s.size(); ++k, ++i) {
+      if (s[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+  };
+  auto push = [&](TokenKind kind, SourceLoc loc, std::string text = "") {
+    Token t;
+    t.kind = kind;
+    t.loc = loc;
+    t.text = std::move(text);
+    tokens.push_back(std::move(t));
+  };
+
+  while (i < s.size()) {
+    char c = s[i];
+    SourceLoc loc{line, col};
+    if (c == '#') {
+      while (i < s.size() && s[i] != '\n')
+        advance();
+      continue;
+    }
+    if (std::isspace((unsigned char)c)) {
+      advance();
+      continue;
+    }
+    if (std::isalpha((unsigned char)c) || c == '_') {
+      size_t start = i;
+      while (i < s.size() && (std::isalnum((unsigned char)s[i]) || s[i] == '_'))
+        advance();
+      std::string word = s.substr(start, i - start);
+      auto kw = keywords.find(word);
+      push(kw == keywords.end() ? TokenKind::Identifier : kw->second, loc, word);
+      continue;
+    }
+    if (std::isdigit((unsigned char)c) ||
+        (c == '.' && i + 1 < s.size() && std::isdigit((unsigned char)s[i + 1]))) {
+      size_t start = i;
+      bool isInteger = true;
+      while (i < s.size() && std::isdigit((unsigned char)s[i]))
+        advance();
+      if (i < s.size() && s[i] == '.') {
+        isInteger = false;
+        advance();
+        while (i < s.size() && std::isdigit((unsigned char)s[i]))
+          advance();
+      }
+      if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        size_t save = i;
+        int saveLine = line, saveCol = col;
+        advance();
+        if (i < s.size() && (s[i] == '+' || s[i] == '-'))
+          advance();
+        if (i < s.size() && std::isdigit((unsigned char)s[i])) {
+          isInteger = false;
+          while (i < s.size() && std::isdigit((unsigned char)s[i]))
+            advance();
+        } else {
+          i = save;
+          line = saveLine;
+          col = saveCol;
+        }
+      }
+      std::string spelling = s.substr(start, i - start);
+      if (i < s.size() && (std::isalpha((unsigned char)s[i]) || s[i] == '_')) {
+        size_t bad = i;
+        while (i < s.size() && (std::isalnum((unsigned char)s[i]) || s[i] == '_'))
+          advance();
+        diags.error(loc, "malformed number '" + spelling + s.substr(bad, i - bad) + "'");
+        continue;
+      }
+      Token t;
+      t.kind = TokenKind::Number;
+      t.loc = loc;
+      t.text = spelling;
+      t.number = std::strtod(spelling.c_str(), nullptr);
+      t.isInteger = isInteger;
+      tokens.push_back(t);
+      continue;
+    }
+    if (c == '"') {
+      advance();
+      std::string value;
+      bool closed = false;
+      while (i < s.size() && s[i] != '\n') {
+        if (s[i] == '"') {
+          closed = true;
+          advance();
+          break;
+        }
+        value += s[i];
+        advance();
+      }
+      if (!closed) {
+        diags.error(loc, "unterminated string literal");
+        continue;
+      }
+      push(TokenKind::String, loc, value);
+      continue;
+    }
+    TokenKind kind;
+    size_t len = 1;
+    switch (c) {
+    case '(': kind = TokenKind::LParen; break;
+    case ')': kind = TokenKind::RParen; break;
+    case '{': kind = TokenKind::LBrace; break;
+    case '}': kind = TokenKind::RBrace; break;
+    case '[': kind = TokenKind::LBracket; break;
+    case ']': kind = TokenKind::RBracket; break;
+    case ',': kind = TokenKind::Comma; break;
+    case ':': kind = TokenKind::Colon; break;
+    case ';': kind = TokenKind::Semicolon; break;
+    case '=': kind = TokenKind::Assign; break;
+    case '+': kind = TokenKind::Plus; break;
+    case '-': kind = TokenKind::Minus; break;
+    case '*':
+      if (i + 1 < s.size() && s[i + 1] == '*') {
+        kind = TokenKind::Caret; // `**` is accepted as a spelling of `^`
+        len = 2;
+      } else {
+        kind = TokenKind::Star;
+      }
+      break;
+    case '/': kind = TokenKind::Slash; break;
+    case '@': kind = TokenKind::At; break;
+    case '^': kind = TokenKind::Caret; break;
+    case '|':
+      if (i + 1 < s.size() && s[i + 1] == '>') {
+        kind = TokenKind::Pipe;
+        len = 2;
+        break;
+      }
+      [[fallthrough]];
+    default: {
+      std::string shown = std::isprint((unsigned char)c) ? std::string(1, c)
+                                                         : "\\x" + std::to_string((unsigned char)c);
+      diags.error(loc, "unexpected character '" + shown + "'");
+      advance();
+      continue;
+    }
+    }
+    push(kind, loc, s.substr(i, len));
+    advance(len);
+  }
+  Token eof;
+  eof.kind = TokenKind::Eof;
+  eof.loc = {line, col};
+  tokens.push_back(eof);
+  return tokens;
+}
+
+} // namespace gptc

@@ -1,0 +1,437 @@
+#include "compiler/Frontend/Parser.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace gptc {
+namespace {
+
+class Parser {
+public:
+  Parser(const std::vector<Token> &tokens, DiagnosticEngine &diags)
+      : toks_(tokens), diags_(diags) {}
+
+  Program parseProgram() {
+    Program program;
+    while (!at(TokenKind::Eof)) {
+      const Token &t = peek();
+      switch (t.kind) {
+      case TokenKind::KwConfig:
+        next();
+        parseSettingsBlock(program.config);
+        break;
+      case TokenKind::KwTrain:
+        program.trainLoc = next().loc;
+        if (program.hasTrain)
+          diags_.error(program.trainLoc, "duplicate 'train' section");
+        program.hasTrain = true;
+        parseSettingsBlock(program.train);
+        break;
+      case TokenKind::KwModel:
+        if (auto m = parseModel())
+          program.models.push_back(std::move(*m));
+        break;
+      case TokenKind::KwBlock:
+        diags_.error(t.loc, "'block' definitions are not supported yet; write the layers inline in the model");
+        skipBalancedBraces();
+        break;
+      default:
+        diags_.error(t.loc, std::string("expected 'config', 'model' or 'train' at top level, found ") +
+                                describe(t));
+        skipToTopLevelKeyword();
+      }
+    }
+    return program;
+  }
+
+private:
+  const Token &peek(int ahead = 0) const {
+    size_t i = std::min(pos_ + ahead, toks_.size() - 1);
+    return toks_[i];
+  }
+  bool at(TokenKind k) const { return peek().kind == k; }
+  const Token &next() {
+    const Token &t = toks_[pos_];
+    if (pos_ + 1 < toks_.size())
+      ++pos_;
+    return t;
+  }
+  bool accept(TokenKind k) {
+    if (!at(k))
+      return false;
+    next();
+    return true;
+  }
+  static std::string describe(const Token &t) {
+    switch (t.kind) {
+    case TokenKind::Identifier: return "'" + t.text + "'";
+    case TokenKind::Number: return "number " + t.text;
+    case TokenKind::String: return "string \"" + t.text + "\"";
+    default: return tokenKindName(t.kind);
+    }
+  }
+  bool expect(TokenKind k, const char *context) {
+    if (accept(k))
+      return true;
+    diags_.error(peek().loc, std::string("expected ") + tokenKindName(k) + " " + context +
+                                 ", found " + describe(peek()));
+    return false;
+  }
+
+  // Error recovery: skip the rest of the current statement (up to the first
+  // token on a later line, a ';', or a closing brace of this block).
+  void syncStatement(int errLine) {
+    while (!at(TokenKind::Eof) && !at(TokenKind::RBrace)) {
+      if (peek().loc.line > errLine)
+        return;
+      if (accept(TokenKind::Semicolon))
+        return;
+      if (at(TokenKind::LBrace)) {
+        skipBalancedBraces();
+        continue;
+      }
+      next();
+    }
+  }
+  void skipBalancedBraces() {
+    while (!at(TokenKind::Eof) && !at(TokenKind::LBrace))
+      next();
+    int depth = 0;
+    while (!at(TokenKind::Eof)) {
+      if (at(TokenKind::LBrace))
+        ++depth;
+      if (at(TokenKind::RBrace) && --depth == 0) {
+        next();
+        return;
+      }
+      next();
+    }
+  }
+  void skipToTopLevelKeyword() {
+    next();
+    while (!at(TokenKind::Eof) && !at(TokenKind::KwConfig) && !at(TokenKind::KwModel) &&
+           !at(TokenKind::KwTrain) && !at(TokenKind::KwBlock))
+      next();
+  }
+
+  // `{ name = expr ... }`
+  void parseSettingsBlock(std::vector<Setting> &out) {
+    if (!expect(TokenKind::LBrace, "to open the section")) {
+      skipToTopLevelKeyword();
+      return;
+    }
+    while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+      if (accept(TokenKind::Semicolon))
+        continue;
+      const Token &t = peek();
+      if (t.kind != TokenKind::Identifier) {
+        diags_.error(t.loc, "expected a setting name, found " + describe(t));
+        syncStatement(t.loc.line);
+        if (peek().loc.line == t.loc.line && !at(TokenKind::RBrace))
+          next();
+        continue;
+      }
+      next();
+      if (!expect(TokenKind::Assign, ("after '" + t.text + "'").c_str())) {
+        syncStatement(t.loc.line);
+        continue;
+      }
+      ExprPtr value = parseExpr();
+      if (!value) {
+        syncStatement(t.loc.line);
+        continue;
+      }
+      out.push_back(Setting{t.text, t.loc, std::move(value)});
+    }
+    expect(TokenKind::RBrace, "to close the section");
+  }
+
+  bool parseTypeSpec(TypeSpec &type) {
+    type.loc = peek().loc;
+    if (!at(TokenKind::Identifier)) {
+      diags_.error(peek().loc, "expected a tensor type such as f32[B, 784], found " + describe(peek()));
+      return false;
+    }
+    type.elem = next().text;
+    if (!expect(TokenKind::LBracket, "after the element type"))
+      return false;
+    do {
+      ExprPtr dim = parseExpr();
+      if (!dim)
+        return false;
+      type.dims.push_back(std::move(dim));
+    } while (accept(TokenKind::Comma));
+    return expect(TokenKind::RBracket, "to close the shape");
+  }
+
+  std::optional<ModelDecl> parseModel() {
+    SourceLoc kwLoc = next().loc;
+    ModelDecl model;
+    model.loc = kwLoc;
+    if (!at(TokenKind::Identifier)) {
+      diags_.error(peek().loc, "expected the model's name after 'model', found " + describe(peek()));
+      skipBalancedBraces();
+      return std::nullopt;
+    }
+    model.name = next().text;
+    if (!expect(TokenKind::LParen, "after the model name")) {
+      skipBalancedBraces();
+      return std::nullopt;
+    }
+    if (!at(TokenKind::RParen)) {
+      do {
+        ModelInput in;
+        in.loc = peek().loc;
+        if (!at(TokenKind::Identifier)) {
+          diags_.error(peek().loc, "expected an input name, found " + describe(peek()));
+          skipBalancedBraces();
+          return std::nullopt;
+        }
+        in.name = next().text;
+        if (!expect(TokenKind::Colon, "after the input name") || !parseTypeSpec(in.type)) {
+          skipBalancedBraces();
+          return std::nullopt;
+        }
+        model.inputs.push_back(std::move(in));
+      } while (accept(TokenKind::Comma));
+    }
+    if (!expect(TokenKind::RParen, "to close the model inputs") ||
+        !expect(TokenKind::LBrace, "to open the model body")) {
+      skipBalancedBraces();
+      return std::nullopt;
+    }
+    while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
+      if (accept(TokenKind::Semicolon))
+        continue;
+      int line = peek().loc.line;
+      std::optional<Stmt> s = parseStatement();
+      if (s)
+        model.body.push_back(std::move(*s));
+      else
+        syncStatement(line);
+    }
+    expect(TokenKind::RBrace, "to close the model body");
+    return model;
+  }
+
+  std::optional<Stmt> parseStatement() {
+    const Token &t = peek();
+    if (t.kind == TokenKind::KwParam) {
+      next();
+      Stmt s;
+      s.kind = Stmt::Param;
+      s.loc = t.loc;
+      if (!at(TokenKind::Identifier)) {
+        diags_.error(peek().loc, "expected a parameter name after 'param', found " + describe(peek()));
+        return std::nullopt;
+      }
+      s.nameLocs.push_back(peek().loc);
+      s.names.push_back(next().text);
+      if (!expect(TokenKind::Colon, "after the parameter name") || !parseTypeSpec(s.paramType))
+        return std::nullopt;
+      if (!expect(TokenKind::Assign, "before the parameter's initializer"))
+        return std::nullopt;
+      s.value = parseExpr();
+      if (!s.value)
+        return std::nullopt;
+      return s;
+    }
+    if (t.kind == TokenKind::KwReturn || t.kind == TokenKind::KwRepeat) {
+      diags_.error(t.loc, std::string(tokenKindName(t.kind)) + " is not supported inside a model yet");
+      return std::nullopt;
+    }
+    if (t.kind != TokenKind::Identifier) {
+      diags_.error(t.loc, "expected a statement ('param' or name = expression), found " + describe(t));
+      if (peek().loc.line == t.loc.line)
+        next();
+      return std::nullopt;
+    }
+    Stmt s;
+    s.kind = Stmt::Assign;
+    s.loc = t.loc;
+    s.nameLocs.push_back(t.loc);
+    s.names.push_back(next().text);
+    if (at(TokenKind::Comma)) {
+      diags_.error(peek().loc, "assigning several names at once is not supported yet");
+      return std::nullopt;
+    }
+    if (!expect(TokenKind::Assign, ("after '" + s.names[0] + "'").c_str()))
+      return std::nullopt;
+    s.value = parseExpr();
+    if (!s.value)
+      return std::nullopt;
+    return s;
+  }
+
+  // expr := additive
+  ExprPtr parseExpr() {
+    if (at(TokenKind::Pipe)) {
+      diags_.error(peek().loc, "'|>' is not supported yet");
+      return nullptr;
+    }
+    return parseAdditive();
+  }
+
+  ExprPtr makeBinary(char op, SourceLoc loc, ExprPtr lhs, ExprPtr rhs) {
+    auto e = std::make_unique<Expr>(Expr::Binary, loc);
+    e->op = op;
+    e->args.push_back(std::move(lhs));
+    e->args.push_back(std::move(rhs));
+    return e;
+  }
+
+  ExprPtr parseAdditive() {
+    ExprPtr lhs = parseMultiplicative();
+    while (lhs && (at(TokenKind::Plus) || at(TokenKind::Minus))) {
+      const Token &op = next();
+      ExprPtr rhs = parseMultiplicative();
+      if (!rhs)
+        return nullptr;
+      lhs = makeBinary(op.text[0], op.loc, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseMultiplicative() {
+    ExprPtr lhs = parseUnary();
+    while (lhs && (at(TokenKind::Star) || at(TokenKind::Slash) || at(TokenKind::At))) {
+      const Token &op = next();
+      ExprPtr rhs = parseUnary();
+      if (!rhs)
+        return nullptr;
+      lhs = makeBinary(op.text[0], op.loc, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseUnary() {
+    if (at(TokenKind::Minus)) {
+      SourceLoc loc = next().loc;
+      ExprPtr operand = parseUnary();
+      if (!operand)
+        return nullptr;
+      auto e = std::make_unique<Expr>(Expr::Unary, loc);
+      e->op = '-';
+      e->args.push_back(std::move(operand));
+      return e;
+    }
+    return parsePower();
+  }
+
+  // power := primary ['^' unary]   (right associative; binds tighter than unary minus)
+  ExprPtr parsePower() {
+    ExprPtr base = parsePrimary();
+    if (base && at(TokenKind::Caret)) {
+      SourceLoc loc = next().loc;
+      ExprPtr exponent = parseUnary();
+      if (!exponent)
+        return nullptr;
+      return makeBinary('^', loc, std::move(base), std::move(exponent));
+    }
+    return base;
+  }
+
+  ExprPtr parsePrimary() {
+    const Token &t = peek();
+    switch (t.kind) {
+    case TokenKind::Number: {
+      next();
+      auto e = std::make_unique<Expr>(Expr::Number, t.loc);
+      e->number = t.number;
+      e->isInteger = t.isInteger;
+      return e;
+    }
+    case TokenKind::String: {
+      next();
+      auto e = std::make_unique<Expr>(Expr::String, t.loc);
+      e->name = t.text;
+      return e;
+    }
+    case TokenKind::Identifier: {
+      next();
+      // A call needs its '(' on the same line, so a parenthesised expression on
+      // the next line starts a new statement instead of calling this name.
+      if (at(TokenKind::LParen) && peek().loc.line == t.loc.line)
+        return parseCall(t);
+      auto e = std::make_unique<Expr>(Expr::Name, t.loc);
+      e->name = t.text;
+      return e;
+    }
+    case TokenKind::LParen: {
+      SourceLoc loc = next().loc;
+      ExprPtr first = parseExpr();
+      if (!first)
+        return nullptr;
+      if (at(TokenKind::Comma)) {
+        auto tuple = std::make_unique<Expr>(Expr::Tuple, loc);
+        tuple->args.push_back(std::move(first));
+        while (accept(TokenKind::Comma)) {
+          ExprPtr item = parseExpr();
+          if (!item)
+            return nullptr;
+          tuple->args.push_back(std::move(item));
+        }
+        if (!expect(TokenKind::RParen, "to close the tuple"))
+          return nullptr;
+        return tuple;
+      }
+      if (!expect(TokenKind::RParen, "to close the parenthesis"))
+        return nullptr;
+      return first;
+    }
+    case TokenKind::LBracket: {
+      SourceLoc loc = next().loc;
+      auto list = std::make_unique<Expr>(Expr::List, loc);
+      if (!at(TokenKind::RBracket)) {
+        do {
+          ExprPtr item = parseExpr();
+          if (!item)
+            return nullptr;
+          list->args.push_back(std::move(item));
+        } while (accept(TokenKind::Comma));
+      }
+      if (!expect(TokenKind::RBracket, "to close the list"))
+        return nullptr;
+      return list;
+    }
+    default:
+      diags_.error(t.loc, "expected an expression, found " + describe(t));
+      return nullptr;
+    }
+  }
+
+  ExprPtr parseCall(const Token &callee) {
+    next(); // '('
+    auto call = std::make_unique<Expr>(Expr::Call, callee.loc);
+    call->name = callee.text;
+    if (!at(TokenKind::RParen)) {
+      do {
+        std::string keyword;
+        if (at(TokenKind::Identifier) && peek(1).kind == TokenKind::Assign) {
+          keyword = next().text;
+          next();
+        }
+        ExprPtr arg = parseExpr();
+        if (!arg)
+          return nullptr;
+        call->args.push_back(std::move(arg));
+        call->argNames.push_back(keyword);
+      } while (accept(TokenKind::Comma));
+    }
+    if (!expect(TokenKind::RParen, ("to close the call to '" + callee.text + "'").c_str()))
+      return nullptr;
+    return call;
+  }
+
+  const std::vector<Token> &toks_;
+  DiagnosticEngine &diags_;
+  size_t pos_ = 0;
+};
+
+} // namespace
+
+Program parseProgram(const std::vector<Token> &tokens, DiagnosticEngine &diags) {
+  return Parser(tokens, diags).parseProgram();
+}
+
+} // namespace gptc

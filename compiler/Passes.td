@@ -1,0 +1,55 @@
+#ifndef GPTC_PASSES_TD
+#define GPTC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Autodiff : Pass<"gptc-autodiff", "mlir::ModuleOp"> {
+  let summary = "Reverse-mode autodiff: @forward -> @grad returning (loss, dloss/dparams...)";
+  let description = [{
+    Walks @forward backwards from its first result (the loss), asks each op's
+    GradOpInterface for the adjoints of its operands, and sums the adjoints of
+    values used more than once. Arguments marked {gptc.param} get gradients.
+  }];
+  let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
+}
+
+def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
+  let summary = "Builds @train_step: @grad followed by the optimizer update of every param";
+  let description = [{
+    @train_step(params..., optimizer state..., inputs..., hyper) ->
+      (loss, new params..., new optimizer state...).
+    The optimizer is the module's `gptc.optimizer` ("sgd": one velocity per param;
+    "adamw": m and v per param). Weight decay applies to params of rank 2 or more.
+  }];
+  let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
+}
+
+def ConvertNNToLinalg : Pass<"gptc-convert-nn-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lowers nn ops to linalg/tensor/arith/math on tensors";
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+def MatmulToRuntimeCalls : Pass<"gptc-matmul-to-runtime-calls", "mlir::ModuleOp"> {
+  let summary = "Replaces buffer-level linalg matmuls with calls to the runtime's GEMM";
+  let description = [{
+    linalg.matmul / matmul_transpose_a / matmul_transpose_b and their batched forms on
+    identity-layout memrefs become `func.call @gptc_gemm_f32` (or _f64) with the
+    operands, M, N, K, batch count and transpose flags. The output is accumulated
+    into (C += op(A) op(B)), matching linalg's semantics.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect"];
+}
+
+def EmitEntryPoints : Pass<"gptc-emit-entry-points", "mlir::ModuleOp"> {
+  let summary = "Adds the C ABI the runtime calls: gptc_<fn>(void **buffers) and gptc_manifest";
+  let description = [{
+    Runs on the LLVM dialect with bare-pointer memref arguments. For each of
+    forward, grad and train_step it adds `void gptc_<name>(void **buffers)` that
+    loads one pointer per argument and calls the function, and turns the module's
+    `gptc.manifest` string into a NUL-terminated global `gptc_manifest`.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif

@@ -1,0 +1,226 @@
+// Builders and verifiers of the nn ops. Every shape rule the frontend checks is
+// checked again here, so hand-written IR in tests gets the same guarantees.
+#include "dialects/NN/IR/NNDialect.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace gptc::nn;
+
+static std::string shapeStr(ShapedType t) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(t.getShape(), os);
+  os << "]";
+  return s;
+}
+
+//===----------------------------------------------------------------------===//
+// BroadcastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastOp::verify() {
+  auto in = getInput().getType();
+  auto out = getResult().getType();
+  ArrayRef<int64_t> dims = getDims();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element types differ");
+  if ((int64_t)dims.size() != in.getRank())
+    return emitOpError("needs one entry in dims per input dimension, got ")
+           << dims.size() << " for rank " << in.getRank();
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    if (d < 0 || d >= out.getRank())
+      return emitOpError("dim ") << d << " is out of range for result rank " << out.getRank();
+    if (i > 0 && dims[i - 1] >= d)
+      return emitOpError("dims must be strictly increasing");
+    if (in.getDimSize(i) != out.getDimSize(d))
+      return emitOpError("input dim ") << i << " (size " << in.getDimSize(i)
+                                       << ") does not match result dim " << d << " (size "
+                                       << out.getDimSize(d) << ")";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReduceSumOp
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType dropAxes(RankedTensorType t, ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (!llvm::is_contained(axes, i))
+      shape.push_back(t.getDimSize(i));
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+void ReduceSumOp::build(OpBuilder &b, OperationState &state, Value input, ArrayRef<int64_t> axes) {
+  auto t = cast<RankedTensorType>(input.getType());
+  build(b, state, dropAxes(t, axes), input, axes);
+}
+
+LogicalResult ReduceSumOp::verify() {
+  auto in = getInput().getType();
+  ArrayRef<int64_t> axes = getAxes();
+  for (auto [i, a] : llvm::enumerate(axes)) {
+    if (a < 0 || a >= in.getRank())
+      return emitOpError("axis ") << a << " is out of range for rank " << in.getRank();
+    if (i > 0 && axes[i - 1] >= a)
+      return emitOpError("axes must be strictly increasing");
+  }
+  if (dropAxes(in, axes) != getResult().getType())
+    return emitOpError("result type should be ") << dropAxes(in, axes);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType permuted(RankedTensorType t, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+void TransposeOp::build(OpBuilder &b, OperationState &state, Value input,
+                        ArrayRef<int64_t> permutation) {
+  auto t = cast<RankedTensorType>(input.getType());
+  build(b, state, permuted(t, permutation), input, permutation);
+}
+
+LogicalResult TransposeOp::verify() {
+  auto in = getInput().getType();
+  ArrayRef<int64_t> perm = getPermutation();
+  if ((int64_t)perm.size() != in.getRank())
+    return emitOpError("permutation has ") << perm.size() << " entries for rank " << in.getRank();
+  SmallVector<bool> seen(perm.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError("permutation is not a permutation of 0..") << in.getRank() - 1;
+    seen[p] = true;
+  }
+  if (permuted(in, perm) != getResult().getType())
+    return emitOpError("result type should be ") << permuted(in, perm);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  if (getInput().getType().getNumElements() != getResult().getType().getNumElements())
+    return emitOpError("cannot reshape ") << shapeStr(getInput().getType()) << " ("
+                                          << getInput().getType().getNumElements()
+                                          << " elements) to " << shapeStr(getResult().getType());
+  if (getInput().getType().getElementType() != getResult().getType().getElementType())
+    return emitOpError("element types differ");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+RankedTensorType MatmulOp::inferResultType(RankedTensorType lhs, RankedTensorType rhs,
+                                           bool transposeLhs, bool transposeRhs) {
+  int64_t rank = lhs.getRank();
+  if (rank != rhs.getRank() || (rank != 2 && rank != 3) ||
+      lhs.getElementType() != rhs.getElementType())
+    return nullptr;
+  auto l = lhs.getShape(), r = rhs.getShape();
+  int64_t m = transposeLhs ? l[rank - 1] : l[rank - 2];
+  int64_t kl = transposeLhs ? l[rank - 2] : l[rank - 1];
+  int64_t kr = transposeRhs ? r[rank - 1] : r[rank - 2];
+  int64_t n = transposeRhs ? r[rank - 2] : r[rank - 1];
+  if (kl != kr)
+    return nullptr;
+  SmallVector<int64_t> shape;
+  if (rank == 3) {
+    if (l[0] != r[0])
+      return nullptr;
+    shape.push_back(l[0]);
+  }
+  shape.push_back(m);
+  shape.push_back(n);
+  return RankedTensorType::get(shape, lhs.getElementType());
+}
+
+void MatmulOp::build(OpBuilder &b, OperationState &state, Value lhs, Value rhs,
+                     bool transposeLhs, bool transposeRhs) {
+  auto type = inferResultType(cast<RankedTensorType>(lhs.getType()),
+                              cast<RankedTensorType>(rhs.getType()), transposeLhs, transposeRhs);
+  assert(type && "matmul operands do not contract");
+  build(b, state, type, lhs, rhs, transposeLhs, transposeRhs);
+}
+
+LogicalResult MatmulOp::verify() {
+  auto type = inferResultType(getLhs().getType(), getRhs().getType(), getTransposeLhs(),
+                              getTransposeRhs());
+  if (!type)
+    return emitOpError("operands do not contract: ")
+           << shapeStr(getLhs().getType()) << (getTransposeLhs() ? "^T" : "") << " @ "
+           << shapeStr(getRhs().getType()) << (getTransposeRhs() ? "^T" : "");
+  if (type != getResult().getType())
+    return emitOpError("result type should be ") << type;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyLogitsAndTargets(Operation *op, RankedTensorType logits,
+                                            RankedTensorType targets) {
+  if (logits.getRank() < 1 || targets.getRank() != logits.getRank() - 1 ||
+      logits.getShape().drop_back() != targets.getShape())
+    return op->emitOpError("targets ") << shapeStr(targets) << " must be the logits' shape "
+                                       << shapeStr(logits) << " without its last dimension";
+  return success();
+}
+
+LogicalResult CrossEntropyOp::verify() {
+  if (getResult().getType().getRank() != 0 ||
+      getResult().getType().getElementType() != getLogits().getType().getElementType())
+    return emitOpError("result must be a scalar of the logits' element type");
+  return verifyLogitsAndTargets(*this, getLogits().getType(), getTargets().getType());
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  if (getGrad().getType().getRank() != 0)
+    return emitOpError("grad must be a scalar");
+  if (getResult().getType() != getLogits().getType())
+    return emitOpError("result type must equal the logits' type");
+  return verifyLogitsAndTargets(*this, getLogits().getType(), getTargets().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyUpdate(Operation *op, ArrayRef<Value> sameTyped, Value hyper) {
+  Type t = sameTyped.front().getType();
+  for (Value v : sameTyped)
+    if (v.getType() != t)
+      return op->emitOpError("param, grad and optimizer state must share one type");
+  for (Value v : op->getResults())
+    if (v.getType() != t)
+      return op->emitOpError("results must have the param's type");
+  auto h = cast<RankedTensorType>(hyper.getType());
+  if (h.getRank() != 1 || h.getDimSize(0) < 8 ||
+      h.getElementType() != cast<RankedTensorType>(t).getElementType())
+    return op->emitOpError("hyper must be a rank-1 tensor of at least 8 elements of the param's element type");
+  return success();
+}
+
+LogicalResult SgdUpdateOp::verify() {
+  return verifyUpdate(*this, {getParam(), getGrad(), getVelocity()}, getHyper());
+}
+
+LogicalResult AdamWUpdateOp::verify() {
+  return verifyUpdate(*this, {getParam(), getGrad(), getM(), getV()}, getHyper());
+}
+
+#define GET_OP_CLASSES
+#include "dialects/NN/IR/NNOps.cpp.inc"

@@ -1,0 +1,30 @@
+// The C ABI between a compiled model and the runtime.
+//
+// The model object defines the manifest and one entry point per step function;
+// each takes an array with one pointer per buffer: the function's inputs in
+// order, then its outputs (see compiler/Conversion/EntryPoints).
+//   forward    : params..., inputs...                  -> loss[, out]
+//   grad       : params..., inputs...                  -> loss, d(params)...
+//   train_step : params..., state..., inputs..., hyper -> loss, params'..., state'...
+// The runtime defines the GEMM the compiled code calls for matmuls.
+#ifndef GPTC_RUNTIME_ABI_H
+#define GPTC_RUNTIME_ABI_H
+
+#include <cstdint>
+
+extern "C" {
+extern const char gptc_manifest[];
+void gptc_forward(void **buffers);
+void gptc_grad(void **buffers);
+void gptc_train_step(void **buffers);
+
+/// C[b] += op(A[b]) @ op(B[b]) for b < batch; row-major, C is [m, n], op(A) is
+/// [m, k], op(B) is [k, n]; op transposes when the flag is set. Pointers are
+/// passed as integers (MLIR's extract_aligned_pointer_as_index).
+void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                   intptr_t k, intptr_t transposeA, intptr_t transposeB);
+void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                   intptr_t k, intptr_t transposeA, intptr_t transposeB);
+}
+
+#endif
