@@ -1,0 +1,50 @@
+// The runtime GEMM against a naive triple loop, for every transpose
+// combination, batched, and shapes that are not multiples of the block sizes.
+#include "gptc/abi.h"
+#include "gptc/rng.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+template <typename T>
+void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+  std::vector<T> a(batch * m * k), b(batch * k * n), c(batch * m * n), ref;
+  for (size_t i = 0; i < a.size(); ++i) a[i] = (T)gptc::normalAt(1, 1, i);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = (T)gptc::normalAt(1, 2, i);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = (T)gptc::normalAt(1, 3, i);
+  ref = c;
+  for (int64_t p = 0; p < batch; ++p)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t q = 0; q < k; ++q) {
+          double av = ta ? a[p * m * k + q * m + i] : a[p * m * k + i * k + q];
+          double bv = tb ? b[p * k * n + j * k + q] : b[p * k * n + q * n + j];
+          acc += av * bv;
+        }
+        ref[p * m * n + i * n + j] += (T)acc;
+      }
+  auto fn = sizeof(T) == 4 ? gptc_gemm_f32 : gptc_gemm_f64;
+  fn((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c.data(), batch, m, n, k, ta, tb);
+  double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;
+  for (size_t i = 0; i < c.size(); ++i)
+    ASSERT_NEAR(c[i], ref[i], tol * (1 + std::fabs(ref[i]) + std::sqrt((double)k))) << "at " << i;
+}
+
+TEST(Gemm, MatchesNaiveLoops) {
+  for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
+           {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        SCOPED_TRACE(testing::Message() << batch << "x" << m << "x" << n << "x" << k << " ta=" << ta << " tb=" << tb);
+        check<float>(batch, m, n, k, ta, tb);
+        check<double>(batch, m, n, k, ta, tb);
+      }
+}
+
+} // namespace
