@@ -124,7 +124,7 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
         while (i < s.size() && (std::isalnum((unsigned char)s[i]) || s[i] == '_'))
           advance();
         diags.error(loc, "malformed number '" + spelling + s.substr(bad, i - bad) + "'");
-        continue;
+        // Fall through with the numeric prefix so parsing goes on without a cascade.
       }
       Token t;
       t.kind = TokenKind::Number;
@@ -148,10 +148,8 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
         value += s[i];
         advance();
       }
-      if (!closed) {
-        diags.error(loc, "unterminated string literal");
-        continue;
-      }
+      if (!closed)
+        diags.error(loc, "unterminated string literal"); // keep the token: no cascade
       push(TokenKind::String, loc, value);
       continue;
     }

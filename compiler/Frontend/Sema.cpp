@@ -174,9 +174,10 @@ private:
                                 "' (expected batch, epochs, steps, seed, validation, data or optimizer)");
       }
     }
-    if (!seen.count("batch"))
+    if (!seen.count("batch")) {
       diags_.error(program.trainLoc, "the 'train' section must set 'batch'");
-    else if (train.batch > 0) {
+      locals_["B"] = ExprType(); // already reported: uses of B stay silent
+    } else if (train.batch > 0) {
       constants_["B"] = (double)train.batch;
       integral_["B"] = true;
     }

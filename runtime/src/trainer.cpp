@@ -457,7 +457,7 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
 
 int gradcheck(Model &model, const Dataset &train, const Settings &s) {
   bool f64 = model.m.floatType == DType::F64;
-  double h = f64 ? 1e-6 : 1e-2;
+  double h = f64 ? 1e-5 : 1e-2; // near the cube root of machine epsilon
   double tol = s.gradcheckTol >= 0 ? s.gradcheckTol : (f64 ? 1e-6 : 1e-2);
   // Relative error |a - n| / max(|a|, |n|, floor): the floor keeps gradients
   // that are zero up to rounding from dividing by nothing.

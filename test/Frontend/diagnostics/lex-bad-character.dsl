@@ -1,0 +1,10 @@
+# RUN: not %gptc %s 2>&1 | FileCheck %s
+model m(x: f32[B, 4]) {
+  param w: f32[4] = normal(0, 1)
+  loss = sum(x $ w)
+}
+train { batch = 10  data = random() optimizer = sgd(lr = 0.1) }
+
+# CHECK: {{.*}}lex-bad-character.dsl:4:16: error: unexpected character '$'
+# CHECK: {{.*}}lex-bad-character.dsl:4:18: error: expected ')' to close the call to 'sum', found 'w'
+# CHECK: 2 errors generated.

@@ -1,0 +1,9 @@
+# RUN: not %gptc %s 2>&1 | FileCheck %s
+model m(x: f32[B, 4]) {
+  param w: f32[4] = normal(0, 1)
+  loss = sum(sigmoid(x * w)
+}
+train { batch = 10  data = random() optimizer = sgd(lr = 0.1) }
+
+# CHECK: {{.*}}syntax-unclosed-call.dsl:5:1: error: expected ')' to close the call to 'sum', found '}'
+# CHECK: 1 error generated.

@@ -1,0 +1,28 @@
+# lit configuration for gptc. lit.site.cfg.py fills in the paths; the logic is here.
+import os
+
+import lit.formats
+
+config.name = "gptc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".dsl", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.gptc_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.gptc_bin_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# Tests read data from the shared places named in the README, never from the repo.
+config.environment["HOME"] = os.environ.get("HOME", "/tmp")
+
+fashion = "/usr/share/datasets/fashion-mnist"
+if os.path.exists(os.path.join(fashion, "train-images-idx3-ubyte.gz")):
+    config.available_features.add("fashion-mnist")
+
+config.substitutions.append(("%gptc-opt", os.path.join(config.gptc_bin_dir, "gptc-opt")))
+config.substitutions.append(("%gptc", os.path.join(config.gptc_bin_dir, "gptc")))
+# Debian's interpreter, which has python3-torch (the first python3 on PATH may be another).
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%fashion", fashion))
+config.substitutions.append(("%examples", os.path.join(config.gptc_src_root, "examples")))
+config.substitutions.append(("%testtools", os.path.join(config.gptc_src_root, "test", "tools")))
