@@ -74,8 +74,13 @@ struct MatmulToRuntimeCallsPass
       SmallVector<Value> args;
       for (Value operand : op->getOperands())
         args.push_back(b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, operand));
-      for (int64_t v : {batch, m, n, k, (int64_t)g.transposeA, (int64_t)g.transposeB})
-        args.push_back(b.create<arith::ConstantIndexOp>(loc, v));
+      DenseMap<int64_t, Value> constants;
+      for (int64_t v : {batch, m, n, k, (int64_t)g.transposeA, (int64_t)g.transposeB}) {
+        Value &c = constants[v];
+        if (!c)
+          c = b.create<arith::ConstantIndexOp>(loc, v);
+        args.push_back(c);
+      }
       func::FuncOp callee = declareGemm(module, elem.isF32() ? "gptc_gemm_f32" : "gptc_gemm_f64");
       b.create<func::CallOp>(loc, callee, args);
       op->erase();

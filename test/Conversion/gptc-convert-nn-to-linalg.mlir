@@ -1,0 +1,189 @@
+// nn -> linalg on tensors, one case per op family.
+// RUN: gptc-opt %s -split-input-file --gptc-convert-nn-to-linalg | FileCheck %s
+
+// Elementwise ops become one parallel linalg.generic each; constants become splats;
+// function arguments are marked read-only for bufferization.
+// CHECK-LABEL: func.func @elementwise(
+// CHECK-SAME: %[[A:.*]]: tensor<2x3xf32> {bufferization.writable = false}
+// CHECK: %[[C:.*]] = arith.constant dense<5.000000e-01> : tensor<2x3xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[A]], %[[C]] : tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK: arith.negf
+// CHECK: math.exp
+// CHECK: arith.divf
+func.func @elementwise(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %c = nn.constant 0.5 : tensor<2x3xf32>
+  %0 = nn.add %a, %c : tensor<2x3xf32>
+  %1 = nn.sigmoid %0 : tensor<2x3xf32>
+  return %1 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @relu_and_grad
+// CHECK: arith.maximumf
+// CHECK: arith.cmpf ogt
+// CHECK: arith.select
+func.func @relu_and_grad(%a: tensor<4xf64>, %d: tensor<4xf64>) -> (tensor<4xf64>, tensor<4xf64>) {
+  %0 = nn.relu %a : tensor<4xf64>
+  %1 = nn.relu_grad %a, %d : tensor<4xf64>
+  return %0, %1 : tensor<4xf64>, tensor<4xf64>
+}
+
+// -----
+
+// softplus in its overflow-free form; x^2 as one multiply.
+// CHECK-LABEL: func.func @softplus_pow
+// CHECK: math.absf
+// CHECK: math.exp
+// CHECK: math.log1p
+// CHECK: arith.maximumf
+// CHECK: linalg.generic
+// CHECK: %[[SQ:.*]] = arith.mulf %[[IN:.*]], %[[IN]] : f32
+// CHECK-NOT: math.powf
+func.func @softplus_pow(%a: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = nn.softplus %a : tensor<4xf32>
+  %1 = nn.pow %a, 2.0 : tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[BCAST:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @broadcast
+// CHECK: linalg.generic {indexing_maps = [#[[BCAST]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+func.func @broadcast(%b: tensor<3xf32>) -> tensor<2x3xf32> {
+  %0 = nn.broadcast %b, [1] : tensor<3xf32> -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @data_movement
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x3x4xf32>) outs(%{{.*}} : tensor<4x2x3xf32>) permutation = [2, 0, 1]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : tensor<4x2x3xf32> into tensor<24xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [4, 6] : tensor<24xf32> into tensor<4x6xf32>
+func.func @data_movement(%x: tensor<2x3x4xf32>) -> tensor<4x6xf32> {
+  %t = nn.transpose %x, [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+  %r = nn.reshape %t : tensor<4x2x3xf32> -> tensor<4x6xf32>
+  return %r : tensor<4x6xf32>
+}
+
+// -----
+
+// Transpose flags pick linalg's transposed named ops: no copies.
+// CHECK-LABEL: func.func @matmuls
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4x5xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<8x5xf32>) outs(%[[Z]] : tensor<4x5xf32>)
+// CHECK: linalg.matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<5x8xf32>)
+// CHECK: linalg.matmul_transpose_a ins(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<4x8xf32>)
+// CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<2x4x8xf32>, tensor<2x8x3xf32>)
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<5x8xf32>)
+func.func @matmuls(%a: tensor<4x8xf32>, %b: tensor<8x5xf32>, %c: tensor<5x8xf32>,
+                   %x: tensor<2x4x8xf32>, %y: tensor<2x8x3xf32>, %at: tensor<8x4xf32>)
+    -> (tensor<4x5xf32>, tensor<4x5xf32>, tensor<8x8xf32>, tensor<2x4x3xf32>, tensor<4x5xf32>) {
+  %0 = nn.matmul %a, %b : tensor<4x8xf32>, tensor<8x5xf32> -> tensor<4x5xf32>
+  %1 = nn.matmul %a, %c {transpose_rhs = true} : tensor<4x8xf32>, tensor<5x8xf32> -> tensor<4x5xf32>
+  %2 = nn.matmul %a, %a {transpose_lhs = true} : tensor<4x8xf32>, tensor<4x8xf32> -> tensor<8x8xf32>
+  %3 = nn.matmul %x, %y : tensor<2x4x8xf32>, tensor<2x8x3xf32> -> tensor<2x4x3xf32>
+  %4 = nn.matmul %at, %c {transpose_lhs = true, transpose_rhs = true} : tensor<8x4xf32>, tensor<5x8xf32> -> tensor<4x5xf32>
+  return %0, %1, %2, %3, %4 : tensor<4x5xf32>, tensor<4x5xf32>, tensor<8x8xf32>, tensor<2x4x3xf32>, tensor<4x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reduce_sum
+// CHECK: %[[Z:.*]] = linalg.fill
+// CHECK: linalg.reduce ins(%{{.*}} : tensor<2x3x4xf32>) outs(%[[Z]] : tensor<3xf32>) dimensions = [0, 2]
+// CHECK: arith.addf
+func.func @reduce_sum(%x: tensor<2x3x4xf32>) -> tensor<3xf32> {
+  %0 = nn.reduce_sum %x, [0, 2] : tensor<2x3x4xf32> -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+// Stable softmax: row max, exp(x - max), row sum, divide.
+// CHECK-LABEL: func.func @softmax
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = nn.softmax %x : tensor<4x10xf32>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @log_softmax
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: math.log
+// CHECK: arith.subf
+func.func @log_softmax(%x: tensor<4x10xf32>) -> tensor<4x10xf32> {
+  %0 = nn.log_softmax %x : tensor<4x10xf32>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+// Cross-entropy gathers logits[row, target[row]] and averages logsumexp - picked.
+// CHECK-LABEL: func.func @cross_entropy
+// CHECK: linalg.index 0
+// CHECK: arith.index_cast %{{.*}} : i32 to index
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<4x10xf32>
+// CHECK: %[[INV:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: iterator_types = ["reduction"]
+// CHECK: math.log
+// CHECK: arith.mulf %{{.*}}, %[[INV]] : f32
+func.func @cross_entropy(%x: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {
+  %0 = nn.cross_entropy %x, %t : tensor<4x10xf32>, tensor<4xi32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @cross_entropy_grad
+// CHECK: arith.divf
+// CHECK: linalg.index 1
+// CHECK: arith.cmpi eq
+// CHECK: arith.select
+// CHECK: arith.subf
+func.func @cross_entropy_grad(%x: tensor<4x10xf32>, %t: tensor<4xi32>, %d: tensor<f32>) -> tensor<4x10xf32> {
+  %0 = nn.cross_entropy_grad %x, %t, %d : tensor<4x10xf32>, tensor<4xi32>, tensor<f32> -> tensor<4x10xf32>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+// Optimizer updates: hyperparameters read once, one generic with two results.
+// CHECK-LABEL: func.func @sgd
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[LR:.*]] = tensor.extract %{{.*}}[%[[C0]]] : tensor<8xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<3x2xf32>, tensor<3x2xf32>)
+// CHECK: arith.mulf %[[LR]]
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, f32
+func.func @sgd(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %v: tensor<3x2xf32>, %h: tensor<8xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+  %0:2 = nn.sgd_update %p, %g, %v, %h {decay = true} : tensor<3x2xf32>, tensor<8xf32>
+  return %0#0, %0#1 : tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @adamw
+// CHECK: linalg.generic {{.*}} outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<3xf64>, tensor<3xf64>, tensor<3xf64>)
+// CHECK: math.sqrt
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f64, f64, f64
+func.func @adamw(%p: tensor<3xf64>, %g: tensor<3xf64>, %m: tensor<3xf64>, %v: tensor<3xf64>, %h: tensor<8xf64>) -> (tensor<3xf64>, tensor<3xf64>, tensor<3xf64>) {
+  %0:3 = nn.adamw_update %p, %g, %m, %v, %h {decay = false} : tensor<3xf64>, tensor<8xf64>
+  return %0#0, %0#1, %0#2 : tensor<3xf64>, tensor<3xf64>, tensor<3xf64>
+}
