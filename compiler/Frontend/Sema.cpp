@@ -292,6 +292,13 @@ private:
         locals_[in.name] = ExprType();
         continue;
       }
+      if (result.train.batch > 0 && (spec->second.empty() || spec->second[0] != result.train.batch)) {
+        diags_.error(in.type.loc, "model inputs are batches: the first dimension of '" + in.name +
+                                      "' must be the batch size B (" + std::to_string(result.train.batch) +
+                                      "), got " + ExprType::tensor(spec->first, spec->second).str());
+        locals_[in.name] = ExprType();
+        continue;
+      }
       locals_[in.name] = ExprType::tensor(spec->first, spec->second);
       result.inputs.push_back({in.name, spec->first, spec->second});
     }

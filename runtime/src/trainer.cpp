@@ -249,8 +249,11 @@ struct Model {
     for (size_t k = 0; k < m.stateNames().size(); ++k)
       for (auto &p : m.params)
         state.emplace_back(m.floatType, p.shape);
-    for (auto &in : m.inputs)
+    for (auto &in : m.inputs) {
+      if (in.shape.empty() || in.shape[0] != m.batch)
+        throw std::runtime_error("model input '" + in.name + "' does not start with the batch dimension");
       inputs.emplace_back(in.dtype, in.shape);
+    }
     loss = Tensor(m.floatType, {});
     if (m.hasOutput)
       out = Tensor(m.floatType, m.outputShape);

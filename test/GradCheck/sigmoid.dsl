@@ -1,0 +1,8 @@
+# Finite-difference check of the derivative rule of nn.sigmoid, in f64.
+# RUN: %gptc %s --dtype=f64 -o %t && %t --gradcheck | FileCheck %s
+# CHECK: "gradcheck":"pass"
+model grad_sigmoid(x: f32[B, 5], r: f32[B, 5]) {
+  param w: f32[5] = normal(0, 1)
+  loss = sum(sigmoid(x + w) * r)
+}
+train { batch = 4  data = random()  seed = 105  optimizer = sgd(lr = 0.1) }
