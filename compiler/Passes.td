@@ -20,6 +20,8 @@ def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
       (loss, new params..., new optimizer state...).
     The optimizer is the module's `gptc.optimizer` ("sgd": one velocity per param;
     "adamw": m and v per param). Weight decay applies to params of rank 2 or more.
+    `hyper` is a tensor<16xf32|f64> of runtime hyperparameters (see nn.sgd_update
+    and nn.adamw_update).
   }];
   let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
 }

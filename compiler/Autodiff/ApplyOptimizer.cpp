@@ -40,7 +40,7 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     auto floatType = paramArgs.empty()
                          ? Type(Float32Type::get(&getContext()))
                          : cast<RankedTensorType>(grad.getArgumentTypes()[paramArgs[0]]).getElementType();
-    auto hyperType = RankedTensorType::get({8}, floatType);
+    auto hyperType = RankedTensorType::get({16}, floatType);
 
     // Signature: params, state (per state kind, per param), inputs, hyper.
     SmallVector<Type> argTypes;

@@ -257,7 +257,7 @@ struct Model {
     loss = Tensor(m.floatType, {});
     if (m.hasOutput)
       out = Tensor(m.floatType, m.outputShape);
-    hyper = Tensor(m.floatType, {8});
+    hyper = Tensor(m.floatType, {16});
   }
 
   void initialize(uint64_t seed) {
@@ -332,17 +332,17 @@ struct Model {
       nextState = state;
     }
     double t = (double)(step + 1);
-    double h[8] = {0};
+    double h[16] = {0};
     if (m.optimizer == "adamw") {
-      double values[8] = {s.lr, s.beta1, s.beta2, s.eps, s.weightDecay,
-                          1 - std::pow(s.beta1, t), 1 - std::pow(s.beta2, t), 0};
-      std::copy(values, values + 8, h);
+      double values[9] = {s.lr, s.beta1, s.beta2, s.eps, s.weightDecay,
+                          1 - std::pow(s.beta1, t), 1 - std::pow(s.beta2, t), 1 - s.beta1, 1 - s.beta2};
+      std::copy(values, values + 9, h);
     } else {
       h[0] = s.lr;
       h[1] = s.momentum;
       h[2] = s.weightDecay;
     }
-    for (int i = 0; i < 8; ++i)
+    for (int i = 0; i < 16; ++i)
       hyper.set(i, h[i]);
     std::vector<void *> buffers;
     for (Tensor &p : params) buffers.push_back(p.data());
@@ -507,15 +507,25 @@ void dump(Model &model, const Dataset &train, const Settings &s) {
   model.loadBatch(train, &order, 0);
   std::vector<Tensor> grads;
   model.grad(grads);
+  Tensor lossAtStart = model.loss;
   std::vector<std::pair<std::string, const Tensor *>> named;
-  for (size_t i = 0; i < model.params.size(); ++i)
-    named.emplace_back("param." + model.m.params[i].name, &model.params[i]);
+  // One optimizer step on the same batch, so the update rule can be compared too.
+  std::vector<Tensor> initial = model.params;
+  model.trainStep(s, 0);
+  named.clear();
+  for (size_t i = 0; i < initial.size(); ++i)
+    named.emplace_back("param." + model.m.params[i].name, &initial[i]);
   for (size_t i = 0; i < model.inputs.size(); ++i)
     named.emplace_back("input." + model.m.inputs[i].name, &model.inputs[i]);
-  named.emplace_back("loss", &model.loss);
+  named.emplace_back("loss", &lossAtStart);
   for (size_t i = 0; i < grads.size(); ++i)
     named.emplace_back("grad." + model.m.params[i].name, &grads[i]);
-  saveSafetensors(s.dump, named, {{"gptc.model", model.m.model}});
+  for (size_t i = 0; i < model.params.size(); ++i)
+    named.emplace_back("step1." + model.m.params[i].name, &model.params[i]);
+  char optimizer[256];
+  std::snprintf(optimizer, sizeof optimizer, "%s %.17g %.17g %.17g %.17g %.17g %.17g", model.m.optimizer.c_str(),
+                s.lr, s.momentum, s.weightDecay, s.beta1, s.beta2, s.eps);
+  saveSafetensors(s.dump, named, {{"gptc.model", model.m.model}, {"gptc.optimizer", optimizer}});
 }
 
 //===----------------------------------------------------------------------===//

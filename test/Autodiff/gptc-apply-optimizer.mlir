@@ -5,7 +5,7 @@
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME: %[[W:.*]]: tensor<4x3xf32> {gptc.name = "w"}, %[[B:.*]]: tensor<3xf32> {gptc.name = "b"},
 // CHECK-SAME: %[[VW:.*]]: tensor<4x3xf32> {gptc.name = "w.velocity"}, %[[VB:.*]]: tensor<3xf32> {gptc.name = "b.velocity"},
-// CHECK-SAME: %[[X:.*]]: tensor<2x4xf32> {gptc.name = "x"}, %[[H:.*]]: tensor<8xf32> {gptc.name = "hyper"})
+// CHECK-SAME: %[[X:.*]]: tensor<2x4xf32> {gptc.name = "x"}, %[[H:.*]]: tensor<16xf32> {gptc.name = "hyper"})
 // CHECK-SAME: -> (tensor<f32>, tensor<4x3xf32>, tensor<3xf32>, tensor<4x3xf32>, tensor<3xf32>)
 // CHECK: %[[PW:[^,]*]], %[[NVW:[^ ]*]] = nn.sgd_update %[[W]], %{{.*}}, %[[VW]], %[[H]] {decay = true}
 // CHECK: %[[PB:[^,]*]], %[[NVB:[^ ]*]] = nn.sgd_update %[[B]], %{{.*}}, %[[VB]], %[[H]] {decay = false}
@@ -26,7 +26,7 @@ module attributes {gptc.optimizer = "sgd"} {
 // AdamW keeps m and v per param, in that order after the params.
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME: %[[W:.*]]: tensor<4x3xf64> {gptc.name = "w"}, %[[M:.*]]: tensor<4x3xf64> {gptc.name = "w.m"},
-// CHECK-SAME: %[[V:.*]]: tensor<4x3xf64> {gptc.name = "w.v"}, %{{.*}}: tensor<2x4xf64> {gptc.name = "x"}, %[[H:.*]]: tensor<8xf64> {gptc.name = "hyper"})
+// CHECK-SAME: %[[V:.*]]: tensor<4x3xf64> {gptc.name = "w.v"}, %{{.*}}: tensor<2x4xf64> {gptc.name = "x"}, %[[H:.*]]: tensor<16xf64> {gptc.name = "hyper"})
 // CHECK: %[[P:[^,]*]], %[[NM:[^,]*]], %[[NV:[^ ]*]] = nn.adamw_update %[[W]], %{{.*}}, %[[M]], %[[V]], %[[H]] {decay = true}
 // CHECK: return %{{.*}}, %[[P]], %[[NM]], %[[NV]]
 module attributes {gptc.optimizer = "adamw"} {

@@ -168,12 +168,12 @@ func.func @cross_entropy_grad(%x: tensor<4x10xf32>, %t: tensor<4xi32>, %d: tenso
 // Optimizer updates: hyperparameters read once, one generic with two results.
 // CHECK-LABEL: func.func @sgd
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
-// CHECK-DAG: %[[LR:.*]] = tensor.extract %{{.*}}[%[[C0]]] : tensor<8xf32>
+// CHECK-DAG: %[[LR:.*]] = tensor.extract %{{.*}}[%[[C0]]] : tensor<16xf32>
 // CHECK: linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<3x2xf32>, tensor<3x2xf32>)
 // CHECK: arith.mulf %[[LR]]
 // CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, f32
-func.func @sgd(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %v: tensor<3x2xf32>, %h: tensor<8xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
-  %0:2 = nn.sgd_update %p, %g, %v, %h {decay = true} : tensor<3x2xf32>, tensor<8xf32>
+func.func @sgd(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %v: tensor<3x2xf32>, %h: tensor<16xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+  %0:2 = nn.sgd_update %p, %g, %v, %h {decay = true} : tensor<3x2xf32>, tensor<16xf32>
   return %0#0, %0#1 : tensor<3x2xf32>, tensor<3x2xf32>
 }
 
@@ -183,7 +183,7 @@ func.func @sgd(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %v: tensor<3x2xf32>, %h
 // CHECK: linalg.generic {{.*}} outs(%{{.*}}, %{{.*}}, %{{.*}} : tensor<3xf64>, tensor<3xf64>, tensor<3xf64>)
 // CHECK: math.sqrt
 // CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f64, f64, f64
-func.func @adamw(%p: tensor<3xf64>, %g: tensor<3xf64>, %m: tensor<3xf64>, %v: tensor<3xf64>, %h: tensor<8xf64>) -> (tensor<3xf64>, tensor<3xf64>, tensor<3xf64>) {
-  %0:3 = nn.adamw_update %p, %g, %m, %v, %h {decay = false} : tensor<3xf64>, tensor<8xf64>
+func.func @adamw(%p: tensor<3xf64>, %g: tensor<3xf64>, %m: tensor<3xf64>, %v: tensor<3xf64>, %h: tensor<16xf64>) -> (tensor<3xf64>, tensor<3xf64>, tensor<3xf64>) {
+  %0:3 = nn.adamw_update %p, %g, %m, %v, %h {decay = false} : tensor<3xf64>, tensor<16xf64>
   return %0#0, %0#1, %0#2 : tensor<3xf64>, tensor<3xf64>, tensor<3xf64>
 }

@@ -47,31 +47,34 @@ struct AdamWUpdatePattern : public OpConversionPattern<nn::AdamWUpdateOp> {
     Value lr = hyperAt(rewriter, loc, hyper, 0), beta1 = hyperAt(rewriter, loc, hyper, 1),
           beta2 = hyperAt(rewriter, loc, hyper, 2), eps = hyperAt(rewriter, loc, hyper, 3),
           decay = hyperAt(rewriter, loc, hyper, 4), bc1 = hyperAt(rewriter, loc, hyper, 5),
-          bc2 = hyperAt(rewriter, loc, hyper, 6);
+          bc2 = hyperAt(rewriter, loc, hyper, 6), oneMinusBeta1 = hyperAt(rewriter, loc, hyper, 7),
+          oneMinusBeta2 = hyperAt(rewriter, loc, hyper, 8);
     bool applyDecay = op.getDecay();
     Type t = op.getParam().getType();
     Type elem = cast<RankedTensorType>(t).getElementType();
+    // The scalar parts in torch.optim.AdamW's order, once per tensor:
+    // step = lr / bc1, denom = sqrt(v) / sqrt(bc2) + eps.
+    Value stepSize = rewriter.create<arith::DivFOp>(loc, lr, bc1);
+    Value sqrtBc2 = rewriter.create<math::SqrtOp>(loc, bc2);
+    Value decayFactor = rewriter.create<arith::SubFOp>(loc, scalar(rewriter, loc, elem, 1.0),
+                                                       rewriter.create<arith::MulFOp>(loc, lr, decay));
     auto results = parallelGeneric(
         rewriter, loc, ValueRange{adaptor.getParam(), adaptor.getGrad(), adaptor.getM(), adaptor.getV()},
         {}, TypeRange{t, t, t}, [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-          Value one = scalar(b, l, elem, 1.0);
           Value p = a[0], g = a[1];
-          // torch.optim.AdamW: decay first (p *= 1 - lr*wd), then the Adam step.
+          // Decoupled weight decay first (p *= 1 - lr * wd), then the Adam step.
           if (applyDecay)
-            p = b.create<arith::MulFOp>(
-                l, p, b.create<arith::SubFOp>(l, one, b.create<arith::MulFOp>(l, lr, decay)));
+            p = b.create<arith::MulFOp>(l, p, decayFactor);
           Value m = b.create<arith::AddFOp>(
               l, b.create<arith::MulFOp>(l, beta1, a[2]),
-              b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, one, beta1), g));
+              b.create<arith::MulFOp>(l, oneMinusBeta1, g));
           Value v = b.create<arith::AddFOp>(
               l, b.create<arith::MulFOp>(l, beta2, a[3]),
-              b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, one, beta2),
-                                      b.create<arith::MulFOp>(l, g, g)));
-          Value mHat = b.create<arith::DivFOp>(l, m, bc1);
-          Value vHat = b.create<arith::DivFOp>(l, v, bc2);
-          Value denom = b.create<arith::AddFOp>(l, b.create<math::SqrtOp>(l, vHat), eps);
-          Value stepSize = b.create<arith::MulFOp>(l, lr, b.create<arith::DivFOp>(l, mHat, denom));
-          return {b.create<arith::SubFOp>(l, p, stepSize), m, v};
+              b.create<arith::MulFOp>(l, oneMinusBeta2, b.create<arith::MulFOp>(l, g, g)));
+          Value denom = b.create<arith::AddFOp>(
+              l, b.create<arith::DivFOp>(l, b.create<math::SqrtOp>(l, v), sqrtBc2), eps);
+          Value update = b.create<arith::MulFOp>(l, stepSize, b.create<arith::DivFOp>(l, m, denom));
+          return {b.create<arith::SubFOp>(l, p, update), m, v};
         });
     rewriter.replaceOp(op, results);
     return success();

@@ -208,9 +208,9 @@ static LogicalResult verifyUpdate(Operation *op, ArrayRef<Value> sameTyped, Valu
     if (v.getType() != t)
       return op->emitOpError("results must have the param's type");
   auto h = cast<RankedTensorType>(hyper.getType());
-  if (h.getRank() != 1 || h.getDimSize(0) < 8 ||
+  if (h.getRank() != 1 || h.getDimSize(0) != 16 ||
       h.getElementType() != cast<RankedTensorType>(t).getElementType())
-    return op->emitOpError("hyper must be a rank-1 tensor of at least 8 elements of the param's element type");
+    return op->emitOpError("hyper must be a rank-1 tensor of 16 elements of the param's element type");
   return success();
 }
 

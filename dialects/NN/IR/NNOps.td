@@ -197,8 +197,9 @@ def NN_AdamWUpdateOp : NN_Op<"adamw_update", [Pure,
     AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>]> {
   let summary = "AdamW with decoupled weight decay, as torch.optim.AdamW";
   let description = [{
-    hyper = [lr, beta1, beta2, eps, weight_decay, bias_correction1, bias_correction2, ...]
-    where bias_correction_i = 1 - beta_i^step. Weight decay applies only when `decay` is set.
+    hyper = [lr, beta1, beta2, eps, weight_decay, bias_correction1, bias_correction2,
+    1 - beta1, 1 - beta2, ...] where bias_correction_i = 1 - beta_i^step; the host
+    computes the differences in double, as torch does. Weight decay applies only when `decay` is set.
   }];
   let arguments = (ins NN_FloatTensor:$param, NN_FloatTensor:$grad, NN_FloatTensor:$m,
                        NN_FloatTensor:$v, NN_FloatTensor:$hyper, BoolAttr:$decay);

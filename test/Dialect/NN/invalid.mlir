@@ -113,8 +113,8 @@ func.func @ce_grad_scalar(%l: tensor<4x10xf32>, %t: tensor<4xi32>, %d: tensor<1x
 
 // -----
 
-func.func @hyper_size(%p: tensor<3xf32>, %h: tensor<4xf32>) {
-  // expected-error @+1 {{hyper must be a rank-1 tensor of at least 8 elements}}
-  %0:2 = nn.sgd_update %p, %p, %p, %h {decay = false} : tensor<3xf32>, tensor<4xf32>
+func.func @hyper_size(%p: tensor<3xf32>, %h: tensor<8xf32>) {
+  // expected-error @+1 {{hyper must be a rank-1 tensor of 16 elements}}
+  %0:2 = nn.sgd_update %p, %p, %p, %h {decay = false} : tensor<3xf32>, tensor<8xf32>
   return
 }

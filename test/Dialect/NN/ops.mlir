@@ -80,11 +80,11 @@ func.func @losses(%logits: tensor<4x10xf32>, %t: tensor<4xi32>, %d: tensor<f32>)
 }
 
 // CHECK-LABEL: func @optimizers
-func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %s: tensor<3x2xf32>, %h: tensor<8xf32>)
+func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %s: tensor<3x2xf32>, %h: tensor<16xf32>)
     -> (tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>) {
-  // CHECK: nn.sgd_update {{.*}} {decay = true} : tensor<3x2xf32>, tensor<8xf32>
-  %0:2 = nn.sgd_update %p, %g, %s, %h {decay = true} : tensor<3x2xf32>, tensor<8xf32>
-  // CHECK: nn.adamw_update {{.*}} {decay = false} : tensor<3x2xf32>, tensor<8xf32>
-  %1:3 = nn.adamw_update %p, %g, %s, %s, %h {decay = false} : tensor<3x2xf32>, tensor<8xf32>
+  // CHECK: nn.sgd_update {{.*}} {decay = true} : tensor<3x2xf32>, tensor<16xf32>
+  %0:2 = nn.sgd_update %p, %g, %s, %h {decay = true} : tensor<3x2xf32>, tensor<16xf32>
+  // CHECK: nn.adamw_update {{.*}} {decay = false} : tensor<3x2xf32>, tensor<16xf32>
+  %1:3 = nn.adamw_update %p, %g, %s, %s, %h {decay = false} : tensor<3x2xf32>, tensor<16xf32>
   return %0#0, %1#0, %1#2 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
 }
