@@ -1,0 +1,39 @@
+"""Checks a training run's output.
+
+usage: metrics.py decreasing METRICS.jsonl      the train loss went down epoch over epoch
+       metrics.py same SUMMARY_A SUMMARY_B      two runs' last JSON lines agree exactly
+                                                (every field but wall-clock time)
+"""
+import json
+import sys
+
+
+def last_json(path):
+    with open(path) as f:
+        lines = [l for l in f.read().splitlines() if l.startswith("{")]
+    return json.loads(lines[-1])
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "decreasing":
+        with open(sys.argv[2]) as f:
+            losses = [json.loads(l)["train_loss"] for l in f if l.strip()]
+        print("train losses:", " ".join(f"{x:.4f}" for x in losses))
+        ok = len(losses) >= 2 and all(b < a for a, b in zip(losses, losses[1:]))
+        print("loss went down" if ok else "loss did NOT go down")
+        return 0 if ok else 1
+    if mode == "same":
+        a, b = last_json(sys.argv[2]), last_json(sys.argv[3])
+        for s in (a, b):
+            s.pop("seconds", None)
+            s.pop("seconds_per_epoch", None)
+        print(json.dumps(a, sort_keys=True))
+        print(json.dumps(b, sort_keys=True))
+        print("identical" if a == b else "DIFFERENT")
+        return 0 if a == b else 1
+    raise SystemExit("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
