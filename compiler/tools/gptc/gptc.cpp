@@ -44,7 +44,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
       ("output,o", po::value(&opts.output), "output file (default: train)")
       ("emit", po::value(&opts.emit),
        "stage to produce: ast | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe (written to -o)")
-      ("O", po::value(&opts.optLevel), "optimisation level 0-3 (default 3), as -O0 .. -O3")
+      ("opt-level,O", po::value(&opts.optLevel), "optimisation level 0-3 (default 3): -O0 .. -O3")
       ("dtype", po::value(&opts.dtype), "float type: f32 (default) or f64 (for gradient checks)")
       ("define,D", po::value(&opts.defines)->composing(), "override a config constant: -D name=value")
       ("gemm", po::value(&opts.gemm), "matmul code: runtime (call the runtime's GEMM, default) or loops");
