@@ -150,21 +150,13 @@ private:
         diags_.error(s.loc, "duplicate train setting '" + s.name + "'");
         continue;
       }
-      if (s.name == "batch") {
-        if (auto v = positiveInt(s))
-          train.batch = *v;
-      } else if (s.name == "epochs") {
-        if (auto v = positiveInt(s, true))
-          train.epochs = *v;
-      } else if (s.name == "steps") {
-        if (auto v = positiveInt(s, true))
-          train.steps = *v;
-      } else if (s.name == "seed") {
-        if (auto v = positiveInt(s, true))
-          train.seed = *v;
-      } else if (s.name == "validation") {
-        if (auto v = positiveInt(s, true))
-          train.validation = *v;
+      static const std::map<std::string, std::pair<int64_t TrainSpec::*, bool>> integers = {
+          {"batch", {&TrainSpec::batch, false}},     {"epochs", {&TrainSpec::epochs, true}},
+          {"steps", {&TrainSpec::steps, true}},      {"seed", {&TrainSpec::seed, true}},
+          {"validation", {&TrainSpec::validation, true}}};
+      if (auto it = integers.find(s.name); it != integers.end()) {
+        if (auto v = positiveInt(s, /*allowZero=*/it->second.second))
+          train.*(it->second.first) = *v;
       } else if (s.name == "data") {
         checkData(*s.value, train);
       } else if (s.name == "optimizer") {

@@ -62,20 +62,21 @@ Manifest parseManifest(const std::string &text) {
       m.hasOutput = true;
       m.outputShape = readShape(is);
     } else if (key == "optimizer") {
-      is >> m.optimizer >> m.lr >> m.momentum >> m.weightDecay >> m.beta1 >> m.beta2 >> m.eps;
+      is >> m.optimizer >> m.train.lr >> m.train.momentum >> m.train.weightDecay >> m.train.beta1 >>
+          m.train.beta2 >> m.train.eps;
     } else if (key == "data") {
-      is >> m.data;
-      std::getline(is >> std::ws, m.dataPath);
+      is >> m.train.data;
+      std::getline(is >> std::ws, m.train.dataDir);
     } else if (key == "batch") {
-      is >> m.batch;
+      is >> m.train.batch;
     } else if (key == "epochs") {
-      is >> m.epochs;
+      is >> m.train.epochs;
     } else if (key == "steps") {
-      is >> m.steps;
+      is >> m.train.steps;
     } else if (key == "seed") {
-      is >> m.seed;
+      is >> m.train.seed;
     } else if (key == "validation") {
-      is >> m.validation;
+      is >> m.train.validation;
     }
     if (is.fail())
       throw std::runtime_error("malformed model manifest line: " + line);

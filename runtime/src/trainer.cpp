@@ -25,10 +25,9 @@ namespace {
 // Settings: the train section's values, overridable on the command line
 //===----------------------------------------------------------------------===//
 
-struct Settings {
-  std::string data, dataDir, metrics, save, resume, dump;
-  int64_t epochs = 1, steps = 0, seed = 1337, validation = 10000, batch = 0, maxTrain = 0;
-  double lr = 0.1, momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+struct Settings : TrainSettings {
+  std::string metrics, save, resume, dump;
+  int64_t maxTrain = 0;
   bool gradcheck = false, quiet = false;
   int64_t gradcheckSamples = 20;
   double gradcheckTol = -1; // default: 1e-6 for f64 models, 1e-2 for f32
@@ -56,19 +55,7 @@ const char *kUsage =
 
 Settings parseArgs(int argc, char **argv, const Manifest &m) {
   Settings s;
-  s.data = m.data;
-  s.dataDir = m.dataPath;
-  s.epochs = m.epochs;
-  s.steps = m.steps;
-  s.seed = m.seed;
-  s.validation = m.validation;
-  s.batch = m.batch;
-  s.lr = m.lr;
-  s.momentum = m.momentum;
-  s.weightDecay = m.weightDecay;
-  s.beta1 = m.beta1;
-  s.beta2 = m.beta2;
-  s.eps = m.eps;
+  static_cast<TrainSettings &>(s) = m.train;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -127,9 +114,9 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     else if (arg == "--quiet") s.quiet = true;
     else throw std::runtime_error("unknown option '" + arg + "' (see --help)");
   }
-  if (s.batch != m.batch)
+  if (s.batch != m.train.batch)
     throw std::runtime_error("--batch " + std::to_string(s.batch) + ": the model was compiled for batch " +
-                             std::to_string(m.batch) + " (shapes are static; change 'batch' in the "
+                             std::to_string(m.train.batch) + " (shapes are static; change 'batch' in the "
                              "train section and recompile)");
   return s;
 }
@@ -213,9 +200,9 @@ struct Splits {
 Splits loadData(const Settings &s, const Manifest &m) {
   Splits out;
   if (s.data == "random") {
-    out.train = randomDataset(m, m.batch * 8, s.seed, 0);
-    out.val = randomDataset(m, m.batch * 2, s.seed, 1);
-    out.test = randomDataset(m, m.batch * 2, s.seed, 2);
+    out.train = randomDataset(m, m.train.batch * 8, s.seed, 0);
+    out.val = randomDataset(m, m.train.batch * 2, s.seed, 1);
+    out.test = randomDataset(m, m.train.batch * 2, s.seed, 2);
     return out;
   }
   ImageSet train = loadIdxImages(s.dataDir, "train");
@@ -227,9 +214,9 @@ Splits loadData(const Settings &s, const Manifest &m) {
   out.train = imagesToDataset(train, 0, trainCount, m, "training set");
   out.val = imagesToDataset(train, train.count - holdout, train.count, m, "validation set");
   out.test = imagesToDataset(test, 0, test.count, m, "test set");
-  if (out.train.count < m.batch)
+  if (out.train.count < m.train.batch)
     throw std::runtime_error("the training set has " + std::to_string(out.train.count) +
-                             " examples, fewer than one batch of " + std::to_string(m.batch));
+                             " examples, fewer than one batch of " + std::to_string(m.train.batch));
   return out;
 }
 
@@ -250,7 +237,7 @@ struct Model {
       for (auto &p : m.params)
         state.emplace_back(m.floatType, p.shape);
     for (auto &in : m.inputs) {
-      if (in.shape.empty() || in.shape[0] != m.batch)
+      if (in.shape.empty() || in.shape[0] != m.train.batch)
         throw std::runtime_error("model input '" + in.name + "' does not start with the batch dimension");
       inputs.emplace_back(in.dtype, in.shape);
     }
@@ -288,7 +275,7 @@ struct Model {
       int64_t n = perSample(m.inputs[c]);
       Tensor &t = inputs[c];
       const std::vector<float> &col = d.columns[c];
-      for (int64_t b = 0; b < m.batch; ++b) {
+      for (int64_t b = 0; b < m.train.batch; ++b) {
         int64_t pos = (first + b) % d.count; // a partial last batch wraps around
         int64_t example = order ? (*order)[pos] : pos;
         const float *src = col.data() + example * n;
@@ -385,7 +372,7 @@ EvalResult evaluate(Model &model, const Dataset &d) {
   EvalResult r;
   if (d.count == 0)
     return r;
-  int64_t B = model.m.batch, correct = 0, seen = 0;
+  int64_t B = model.m.train.batch, correct = 0, seen = 0;
   double lossSum = 0;
   bool accuracy = model.m.hasOutput && (int64_t)d.labels.size() == d.count;
   for (int64_t first = 0; first < d.count; first += B) {
@@ -544,7 +531,7 @@ int train(Model &model, const Splits &data, Settings &s) {
   Progress progress;
   if (!s.resume.empty())
     loadCheckpoint(s.resume, model, s, progress);
-  int64_t B = model.m.batch;
+  int64_t B = model.m.train.batch;
   int64_t stepsPerEpoch = data.train.count / B;
   int64_t totalSteps = s.steps > 0 ? s.steps : s.epochs * stepsPerEpoch;
   std::ofstream metrics;

@@ -24,9 +24,9 @@ TEST(Manifest, ParsesEveryLine) {
   EXPECT_TRUE(m.hasOutput);
   EXPECT_EQ(m.optimizer, "adamw");
   EXPECT_EQ(m.stateNames(), (std::vector<std::string>{"m", "v"}));
-  EXPECT_EQ(m.beta2, 0.99);
-  EXPECT_EQ(m.dataPath, "/some dir/with space");
-  EXPECT_EQ(m.seed, 7);
+  EXPECT_EQ(m.train.beta2, 0.99);
+  EXPECT_EQ(m.train.dataDir, "/some dir/with space");
+  EXPECT_EQ(m.train.seed, 7);
 }
 
 TEST(Manifest, RejectsMalformedText) {

@@ -17,6 +17,13 @@ struct ManifestTensor {
   double a = 0, b = 0;
 };
 
+/// The train section's settings; the generated binary's command line overrides them.
+struct TrainSettings {
+  std::string data = "idx_images", dataDir;
+  int64_t batch = 1, epochs = 1, steps = 0, seed = 1337, validation = 10000;
+  double lr = 0.1, momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+};
+
 struct Manifest {
   DType floatType = DType::F32;
   std::string model;
@@ -24,9 +31,7 @@ struct Manifest {
   bool hasOutput = false;
   std::vector<int64_t> outputShape;
   std::string optimizer = "sgd";
-  double lr = 0.1, momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  std::string data = "idx_images", dataPath;
-  int64_t batch = 1, epochs = 1, steps = 0, seed = 1337, validation = 10000;
+  TrainSettings train;
 
   /// Optimizer state tensors per param: {"velocity"} or {"m", "v"}.
   std::vector<std::string> stateNames() const;
