@@ -267,6 +267,14 @@ private:
       }
       shape.push_back((int64_t)t.value);
     }
+    double elements = 1;
+    for (int64_t d : shape)
+      elements *= (double)d;
+    if (ok && elements > (double)(1ll << 32)) {
+      diags_.error(spec.loc, "tensor of " + std::to_string((long long)elements) +
+                                 " elements is larger than gptc supports (2^32)");
+      ok = false;
+    }
     if (!ok)
       return std::nullopt;
     return std::make_pair(elem, shape);
@@ -315,6 +323,8 @@ private:
       else if (name == "out")
         result.out = s.value.get();
     }
+    if (result.params.empty() && !diags_.hadErrors())
+      diags_.error(model.loc, "model '" + model.name + "' has no parameters to train");
     if (!result.loss) {
       diags_.error(model.loc, "model '" + model.name + "' never assigns 'loss'");
     } else if (result.loss->type.isValid()) {

@@ -45,8 +45,17 @@ struct ReshapePattern : public OpConversionPattern<nn::ReshapeOp> {
     Location loc = op.getLoc();
     auto in = op.getInput().getType();
     auto out = op.getResult().getType();
-    if (in.getRank() == 0 || out.getRank() == 0)
-      return rewriter.notifyMatchFailure(op, "rank-0 reshapes are not lowered");
+    // To or from a scalar: every dim is 1, and the reassociation is empty.
+    if (in.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, out, adaptor.getInput(),
+                                                         ArrayRef<ReassociationIndices>{});
+      return success();
+    }
+    if (out.getRank() == 0) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, out, adaptor.getInput(),
+                                                           ArrayRef<ReassociationIndices>{});
+      return success();
+    }
     auto flatType = RankedTensorType::get({in.getNumElements()}, in.getElementType());
     SmallVector<ReassociationIndices> collapse(1), expand(1);
     for (int64_t i = 0; i < in.getRank(); ++i)
