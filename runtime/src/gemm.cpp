@@ -4,6 +4,7 @@
 // compiled; this kernel picks nothing from the CPU's model number, only from the
 // vector width the runtime was compiled for.
 #include "gptc/abi.h"
+#include "gptc/threads.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -114,14 +115,16 @@ void microKernel(int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc, int64_
       c[r * ldc + col] += tile[r * K::NR + col];
 }
 
+/// C[:, j0:j1) += op(A) op(B)[:, j0:j1): one thread's share of a product.
 template <typename T>
-void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k) {
+void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k,
+                 int64_t jBegin, int64_t jEnd) {
   using K = Kernel<T>;
   thread_local std::vector<T> packedA, packedB;
   packedA.resize((size_t)K::MC * K::KC + K::MR * K::KC);
   packedB.resize((size_t)K::NC * K::KC + K::NR * K::KC);
-  for (int64_t j0 = 0; j0 < n; j0 += K::NC) {
-    int64_t nc = std::min<int64_t>(K::NC, n - j0);
+  for (int64_t j0 = jBegin; j0 < jEnd; j0 += K::NC) {
+    int64_t nc = std::min<int64_t>(K::NC, jEnd - j0);
     for (int64_t p0 = 0; p0 < k; p0 += K::KC) {
       int64_t kc = std::min<int64_t>(K::KC, k - p0);
       packB(b, p0, kc, j0, nc, packedB.data());
@@ -136,6 +139,26 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
       }
     }
   }
+}
+
+/// Splits the columns of C among the runtime's threads. Every element of C is
+/// computed by one thread in the same order whatever the thread count, so
+/// results do not depend on it.
+template <typename T>
+void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k) {
+  using K = Kernel<T>;
+  gptc::ThreadPool &pool = gptc::ThreadPool::instance();
+  int64_t panels = (n + K::NR - 1) / K::NR;
+  int64_t parts = std::min<int64_t>(pool.size(), panels);
+  if (parts <= 1 || m * n * k < (1 << 20)) {
+    gemmColumns(a, b, c, m, n, k, 0, n);
+    return;
+  }
+  pool.run((int)parts, [&](int part) {
+    int64_t begin = panels * part / parts * K::NR;
+    int64_t end = std::min<int64_t>(n, panels * (part + 1) / parts * K::NR);
+    gemmColumns(a, b, c, m, n, k, begin, end);
+  });
 }
 
 template <typename T>

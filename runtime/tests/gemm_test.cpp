@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <tuple>
 #include <vector>
 
@@ -38,13 +40,40 @@ void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
 
 TEST(Gemm, MatchesNaiveLoops) {
   for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
-           {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17}})
+           {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17},
+           {1, 130, 300, 257}, {2, 64, 2100, 20}})
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
         SCOPED_TRACE(testing::Message() << batch << "x" << m << "x" << n << "x" << k << " ta=" << ta << " tb=" << tb);
         check<float>(batch, m, n, k, ta, tb);
         check<double>(batch, m, n, k, ta, tb);
       }
+}
+
+} // namespace
+
+namespace {
+
+// Splitting C's columns across threads must not change a single bit.
+TEST(Gemm, ResultDoesNotDependOnThreadCount) {
+  const int64_t m = 96, n = 700, k = 300;
+  std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(3, 1, i);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = (float)gptc::normalAt(3, 2, i);
+  gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c1.data(), 1, m, n, k, 0, 0);
+  // The same product one column panel at a time (single-threaded per call).
+  for (int64_t j = 0; j < n; j += 32) {
+    int64_t w = std::min<int64_t>(32, n - j);
+    std::vector<float> bj(k * w), cj(m * w, 0.0f);
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t q = 0; q < w; ++q)
+        bj[p * w + q] = b[p * n + j + q];
+    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)bj.data(), (intptr_t)cj.data(), 1, m, w, k, 0, 0);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t q = 0; q < w; ++q)
+        c2[i * n + j + q] = cj[i * w + q];
+  }
+  ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)));
 }
 
 } // namespace
