@@ -5,8 +5,8 @@
 # optimizer) for EPOCHS epochs, RUNS times; the figure is the best epoch time
 # (training plus evaluation of 10k validation and 10k test images).
 # The peer gets its best setting: Debian's python3-torch with OpenBLAS told the
-# core type (OPENBLAS_CORETYPE, since 0.3.21 misdetects recent CPUs), at 1 thread
-# (gptc's runtime is single-threaded) and at every core.
+# core type (OPENBLAS_CORETYPE, since 0.3.21 misdetects recent CPUs). Both run
+# at 1 thread and at every core (GPTC_THREADS / torch.set_num_threads).
 # Usage: bench/run.sh [EPOCHS=2] [RUNS=3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,25 +27,30 @@ esac
 mkdir -p build/bench
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
 echo "epochs per run: $EPOCHS, runs: $RUNS (best epoch reported)"
-printf "%-12s %-28s %10s %10s\n" model contender "s/epoch" "vs gptc"
+printf "%-12s %-8s %14s %14s %12s\n" model threads "gptc s/epoch" "torch s/epoch" "torch/gptc"
+
+best_of() { # best_of CMD...: the smallest seconds_per_epoch over $RUNS runs
+  local best=""
+  for r in $(seq "$RUNS"); do
+    local s
+    s=$("$@" | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["seconds_per_epoch"])')
+    best=$(/usr/bin/python3 -c "print(min($s, ${best:-$s}))")
+  done
+  echo "$best"
+}
+
+cores=$(nproc)
 for model in mlp mlp_modern; do
   build/bin/gptc "examples/$model.dsl" -o "build/bench/$model"
-  best=""
-  for r in $(seq "$RUNS"); do
-    s=$("build/bench/$model" --epochs "$EPOCHS" --quiet | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["seconds_per_epoch"])')
-    best=$(/usr/bin/python3 -c "print(min(x for x in [$s, ${best:-$s}]))")
-  done
-  printf "%-12s %-28s %10.3f %10s\n" "$model" "gptc (1 thread)" "$best" "1.00x"
-  for threads in 1 "$(nproc)"; do
-    tb=""
-    for r in $(seq "$RUNS"); do
-      # OpenBLAS threads = torch threads, and idle OpenMP threads must not spin
-      # against them: measured best on this 2-core machine.
-      t=$(OPENBLAS_NUM_THREADS=$threads OMP_WAIT_POLICY=passive \
-          /usr/bin/python3 bench/torch_mlp.py "$model" "$EPOCHS" "$threads" | /usr/bin/python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["seconds_per_epoch"])')
-      tb=$(/usr/bin/python3 -c "print(min(x for x in [$t, ${tb:-$t}]))")
-    done
-    ratio=$(/usr/bin/python3 -c "print(f'{$tb / $best:.2f}x')")
-    printf "%-12s %-28s %10.3f %10s\n" "$model" "torch 1.13+OpenBLAS ($threads thr)" "$tb" "$ratio"
-  done
+  # One core: both pinned to one thread (torch's OpenBLAS too).
+  g=$(GPTC_THREADS=1 best_of "build/bench/$model" --epochs "$EPOCHS" --quiet)
+  t=$(OPENBLAS_NUM_THREADS=1 best_of /usr/bin/python3 bench/torch_mlp.py "$model" "$EPOCHS" 1)
+  printf "%-12s %-8s %14.3f %14.3f %11.2fx\n" "$model" 1 "$g" "$t" "$(/usr/bin/python3 -c "print($t / $g)")"
+  # Every core: torch gets the best of its settings measured here: OpenBLAS on
+  # every core, idle OpenMP threads passive, and 1 or all intra-op threads.
+  g=$(best_of "build/bench/$model" --epochs "$EPOCHS" --quiet)
+  t1=$(OMP_WAIT_POLICY=passive best_of /usr/bin/python3 bench/torch_mlp.py "$model" "$EPOCHS" 1)
+  tn=$(OMP_WAIT_POLICY=passive best_of /usr/bin/python3 bench/torch_mlp.py "$model" "$EPOCHS" "$cores")
+  t=$(/usr/bin/python3 -c "print(min($t1, $tn))")
+  printf "%-12s %-8s %14.3f %14.3f %11.2fx\n" "$model" "$cores" "$g" "$t" "$(/usr/bin/python3 -c "print($t / $g)")"
 done
