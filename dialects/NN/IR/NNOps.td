@@ -126,6 +126,7 @@ def NN_MatmulOp : NN_Op<"matmul", [Pure, DeclareOpInterfaceMethods<GradOpInterfa
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
   let builders = [OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs,
                                  "bool":$transposeLhs, "bool":$transposeRhs)>];
   let extraClassDeclaration = [{
