@@ -1,0 +1,25 @@
+// Training checkpoints: safetensors with the params under their DSL names, the
+// optimizer state as optimizer.<param>.<kind>, and the step, seed and best test
+// accuracy in the metadata. Written through a temporary file and a rename.
+#ifndef GPTC_RUNTIME_CHECKPOINT_H
+#define GPTC_RUNTIME_CHECKPOINT_H
+
+#include "gptc/model.h"
+
+namespace gptc {
+
+/// Where training stands, beyond the tensors.
+struct Progress {
+  int64_t step = 0;
+  double best = -1;
+};
+
+void saveCheckpoint(const std::string &path, const Model &model, const Settings &s, const Progress &p);
+
+/// Restores tensors, step, seed and best accuracy; throws std::runtime_error
+/// naming the file and what does not match the model.
+void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress &p);
+
+} // namespace gptc
+
+#endif

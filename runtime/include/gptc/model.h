@@ -1,0 +1,52 @@
+// A compiled model's state in the runtime: parameters, optimizer state, the
+// input batch, and the calls into the generated step functions (gptc/abi.h).
+#ifndef GPTC_RUNTIME_MODEL_H
+#define GPTC_RUNTIME_MODEL_H
+
+#include "gptc/dataset.h"
+#include "gptc/manifest.h"
+#include "gptc/settings.h"
+#include "gptc/tensor.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gptc {
+
+class Model {
+public:
+  explicit Model(const Manifest &manifest);
+
+  const Manifest &m;
+  std::vector<Tensor> params, state; // state: per state kind, then per param
+  std::vector<Tensor> inputs;        // the current batch
+  Tensor loss, out, hyper;
+
+  /// Draws every parameter from its initializer with the counter-based RNG;
+  /// zeroes the optimizer state.
+  void initialize(uint64_t seed);
+
+  /// Copies examples order[first .. first + batch) (or first.. when order is
+  /// null) into the inputs; a partial last batch wraps around.
+  void loadBatch(const Dataset &d, const std::vector<uint32_t> *order, int64_t first);
+
+  /// The loss (and `out`) of the current batch.
+  double forward();
+  /// The loss, and dloss/dparam for every param into `grads`.
+  double grad(std::vector<Tensor> &grads);
+  /// One optimizer step (`step` counts from 0); returns the loss before it.
+  double trainStep(const Settings &s, int64_t step);
+
+  /// Params by their DSL names, then optimizer.<param>.<state kind>.
+  std::vector<std::pair<std::string, const Tensor *>> namedState() const;
+
+private:
+  // Params and state are double-buffered: a step reads one copy and writes the
+  // other, then they swap.
+  std::vector<Tensor> nextParams_, nextState_;
+};
+
+} // namespace gptc
+
+#endif

@@ -1,0 +1,46 @@
+#include "gptc/checkpoint.h"
+
+#include "gptc/safetensors.h"
+
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+namespace gptc {
+
+void saveCheckpoint(const std::string &path, const Model &model, const Settings &s, const Progress &p) {
+  std::map<std::string, std::string> meta = {
+      {"format", "pt"},
+      {"gptc.model", model.m.model},
+      {"gptc.step", std::to_string(p.step)},
+      {"gptc.seed", std::to_string(s.seed)},
+      {"gptc.optimizer", model.m.optimizer},
+      {"gptc.best_test_accuracy", std::to_string(p.best)}};
+  saveSafetensors(path, model.namedState(), meta);
+}
+
+void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress &p) {
+  SafetensorsFile f = loadSafetensors(path);
+  auto named = model.namedState();
+  for (auto &[name, tensor] : named) {
+    auto it = f.tensors.find(name);
+    if (it == f.tensors.end())
+      throw std::runtime_error(path + ": no tensor '" + name + "' (a checkpoint of another model?)");
+    const Tensor &src = it->second;
+    if (src.shape() != tensor->shape() || src.dtype() != tensor->dtype())
+      throw std::runtime_error(path + ": tensor '" + name + "' is " + dtypeName(src.dtype()) + src.shapeString() +
+                               " but the model needs " + dtypeName(tensor->dtype()) + tensor->shapeString());
+    std::memcpy(const_cast<Tensor *>(tensor)->data(), src.data(), src.bytes());
+  }
+  auto meta = [&](const char *key) -> std::string {
+    auto it = f.metadata.find(key);
+    if (it == f.metadata.end())
+      throw std::runtime_error(path + ": missing metadata '" + key + "' (not a gptc checkpoint?)");
+    return it->second;
+  };
+  p.step = std::stoll(meta("gptc.step"));
+  s.seed = std::stoll(meta("gptc.seed"));
+  p.best = std::stod(meta("gptc.best_test_accuracy"));
+}
+
+} // namespace gptc

@@ -1,0 +1,137 @@
+#include "gptc/model.h"
+
+#include "gptc/abi.h"
+#include "gptc/rng.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace gptc {
+
+Model::Model(const Manifest &manifest) : m(manifest) {
+  for (auto &p : m.params)
+    params.emplace_back(m.floatType, p.shape);
+  for (size_t k = 0; k < m.stateNames().size(); ++k)
+    for (auto &p : m.params)
+      state.emplace_back(m.floatType, p.shape);
+  for (auto &in : m.inputs) {
+    if (in.shape.empty() || in.shape[0] != m.train.batch)
+      throw std::runtime_error("model input '" + in.name + "' does not start with the batch dimension");
+    inputs.emplace_back(in.dtype, in.shape);
+  }
+  loss = Tensor(m.floatType, {});
+  if (m.hasOutput)
+    out = Tensor(m.floatType, m.outputShape);
+  hyper = Tensor(m.floatType, {16});
+}
+
+void Model::initialize(uint64_t seed) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const ManifestTensor &spec = m.params[i];
+    Tensor &t = params[i];
+    uint64_t stream = kStreamInit + i;
+    double bound = 0;
+    if (spec.init == "xavier") {
+      int64_t fanIn = spec.shape[spec.shape.size() - 2], fanOut = spec.shape.back();
+      bound = std::sqrt(6.0 / (double)(fanIn + fanOut));
+    }
+    for (size_t j = 0; j < t.numel(); ++j) {
+      double v = 0;
+      if (spec.init == "normal") v = spec.a + spec.b * normalAt(seed, stream, j);
+      else if (spec.init == "uniform") v = spec.a + (spec.b - spec.a) * uniformAt(seed, stream, j);
+      else if (spec.init == "ones") v = 1;
+      else if (spec.init == "xavier") v = -bound + 2 * bound * uniformAt(seed, stream, j);
+      t.set(j, v);
+    }
+  }
+  for (Tensor &t : state)
+    t.fill(0);
+}
+
+void Model::loadBatch(const Dataset &d, const std::vector<uint32_t> *order, int64_t first) {
+  for (size_t c = 0; c < inputs.size(); ++c) {
+    int64_t n = perSample(m.inputs[c]);
+    Tensor &t = inputs[c];
+    const std::vector<float> &col = d.columns[c];
+    for (int64_t b = 0; b < m.train.batch; ++b) {
+      int64_t pos = (first + b) % d.count; // a partial last batch wraps around
+      int64_t example = order ? (*order)[pos] : pos;
+      const float *src = col.data() + example * n;
+      if (t.dtype() == DType::F32)
+        std::memcpy(t.as<float>() + b * n, src, n * sizeof(float));
+      else
+        for (int64_t j = 0; j < n; ++j)
+          t.set(b * n + j, src[j]);
+    }
+  }
+}
+
+double Model::forward() {
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &in : inputs) buffers.push_back(in.data());
+  buffers.push_back(loss.data());
+  if (m.hasOutput) buffers.push_back(out.data());
+  gptc_forward(buffers.data());
+  return loss.get(0);
+}
+
+double Model::grad(std::vector<Tensor> &grads) {
+  grads.clear();
+  for (auto &p : m.params)
+    grads.emplace_back(m.floatType, p.shape);
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &in : inputs) buffers.push_back(in.data());
+  buffers.push_back(loss.data());
+  for (Tensor &g : grads) buffers.push_back(g.data());
+  gptc_grad(buffers.data());
+  return loss.get(0);
+}
+
+double Model::trainStep(const Settings &s, int64_t step) {
+  if (nextParams_.empty()) {
+    nextParams_ = params;
+    nextState_ = state;
+  }
+  double t = (double)(step + 1);
+  double h[16] = {0};
+  if (m.optimizer == "adamw") {
+    double values[9] = {s.lr, s.beta1, s.beta2, s.eps, s.weightDecay,
+                        1 - std::pow(s.beta1, t), 1 - std::pow(s.beta2, t), 1 - s.beta1, 1 - s.beta2};
+    std::copy(values, values + 9, h);
+  } else {
+    h[0] = s.lr;
+    h[1] = s.momentum;
+    h[2] = s.weightDecay;
+  }
+  for (int i = 0; i < 16; ++i)
+    hyper.set(i, h[i]);
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &st : state) buffers.push_back(st.data());
+  for (Tensor &in : inputs) buffers.push_back(in.data());
+  buffers.push_back(hyper.data());
+  buffers.push_back(loss.data());
+  for (Tensor &p : nextParams_) buffers.push_back(p.data());
+  for (Tensor &st : nextState_) buffers.push_back(st.data());
+  gptc_train_step(buffers.data());
+  std::swap(params, nextParams_);
+  std::swap(state, nextState_);
+  return loss.get(0);
+}
+
+std::vector<std::pair<std::string, const Tensor *>> Model::namedState() const {
+  std::vector<std::pair<std::string, const Tensor *>> named;
+  for (size_t i = 0; i < params.size(); ++i)
+    named.emplace_back(m.params[i].name, &params[i]);
+  std::vector<std::string> kinds = m.stateNames();
+  for (size_t k = 0; k < kinds.size(); ++k)
+    for (size_t i = 0; i < params.size(); ++i)
+      named.emplace_back("optimizer." + m.params[i].name + "." + kinds[k], &state[k * params.size() + i]);
+  return named;
+}
+
+} // namespace gptc
