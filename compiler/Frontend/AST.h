@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,10 @@ struct Program {
   std::vector<Setting> train;
   SourceLoc trainLoc;
   bool hasTrain = false;
+  // Error recovery: what a syntax error swallowed. Sema treats these names as
+  // already reported, so it can check the rest without cascading errors.
+  std::set<std::string> unparsedNames;
+  bool skippedTopLevel = false; // a model or top-level region was skipped
 };
 
 /// --emit=ast

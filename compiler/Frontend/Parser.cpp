@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 namespace gptc {
 namespace {
@@ -30,6 +31,8 @@ public:
       case TokenKind::KwModel:
         if (auto m = parseModel())
           program.models.push_back(std::move(*m));
+        else
+          program.skippedTopLevel = true;
         break;
       case TokenKind::KwBlock:
         diags_.error(t.loc, "'block' definitions are not supported yet; write the layers inline in the model");
@@ -38,13 +41,25 @@ public:
       default:
         diags_.error(t.loc, std::string("expected 'config', 'model' or 'train' at top level, found ") +
                                 describe(t));
+        program.skippedTopLevel = true;
         skipToTopLevelKeyword();
       }
     }
+    unparsed_.erase("");
+    program.unparsedNames = std::move(unparsed_);
     return program;
   }
 
 private:
+  /// The name a statement starting here defines (`name = ...`, `param name`), if any.
+  std::string nameBeingDefined() const {
+    if (at(TokenKind::Identifier) && peek(1).kind == TokenKind::Assign)
+      return peek().text;
+    if (at(TokenKind::KwParam) && peek(1).kind == TokenKind::Identifier)
+      return peek(1).text;
+    return "";
+  }
+
   const Token &peek(int ahead = 0) const {
     size_t i = std::min(pos_ + ahead, toks_.size() - 1);
     return toks_[i];
@@ -133,11 +148,13 @@ private:
       }
       next();
       if (!expect(TokenKind::Assign, ("after '" + t.text + "'").c_str())) {
+        unparsed_.insert(t.text);
         syncStatement(t.loc.line);
         continue;
       }
       ExprPtr value = parseExpr();
       if (!value) {
+        unparsed_.insert(t.text);
         syncStatement(t.loc.line);
         continue;
       }
@@ -204,11 +221,14 @@ private:
       if (accept(TokenKind::Semicolon))
         continue;
       int line = peek().loc.line;
+      std::string defines = nameBeingDefined();
       std::optional<Stmt> s = parseStatement();
-      if (s)
+      if (s) {
         model.body.push_back(std::move(*s));
-      else
+      } else {
+        unparsed_.insert(defines);
         syncStatement(line);
+      }
     }
     expect(TokenKind::RBrace, "to close the model body");
     return model;
@@ -426,6 +446,7 @@ private:
   const std::vector<Token> &toks_;
   DiagnosticEngine &diags_;
   size_t pos_ = 0;
+  std::set<std::string> unparsed_;
 };
 
 } // namespace

@@ -24,14 +24,17 @@ public:
 
   std::optional<CheckedProgram> run(Program &program, const std::map<std::string, double> &overrides) {
     CheckedProgram result;
+    unparsed_ = &program.unparsedNames;
     checkConfig(program, overrides);
     if (!program.hasTrain) {
-      diags_.error({}, "missing 'train' section (it gives at least the batch size)");
+      if (!program.skippedTopLevel)
+        diags_.error({}, "missing 'train' section (it gives at least the batch size)");
     } else {
       checkTrain(program, result.train);
     }
     if (program.models.empty()) {
-      diags_.error({}, "no 'model' defined");
+      if (!program.skippedTopLevel)
+        diags_.error({}, "no 'model' defined");
     } else {
       if (program.models.size() > 1)
         diags_.error(program.models[1].loc, "only one model per file is supported");
@@ -167,7 +170,8 @@ private:
       }
     }
     if (!seen.count("batch")) {
-      diags_.error(program.trainLoc, "the 'train' section must set 'batch'");
+      if (!unparsed_->count("batch"))
+        diags_.error(program.trainLoc, "the 'train' section must set 'batch'");
       locals_["B"] = ExprType(); // already reported: uses of B stay silent
     } else if (train.batch > 0) {
       constants_["B"] = (double)train.batch;
@@ -326,7 +330,8 @@ private:
     if (result.params.empty() && !diags_.hadErrors())
       diags_.error(model.loc, "model '" + model.name + "' has no parameters to train");
     if (!result.loss) {
-      diags_.error(model.loc, "model '" + model.name + "' never assigns 'loss'");
+      if (!unparsed_->count("loss"))
+        diags_.error(model.loc, "model '" + model.name + "' never assigns 'loss'");
     } else if (result.loss->type.isValid()) {
       const ExprType &t = result.loss->type;
       if (t.kind != ExprType::Tensor || !t.shape.empty() || t.elem != ElemType::F32)
@@ -419,6 +424,8 @@ private:
         return it->second; // an invalid type here was already reported
       if (auto it = constants_.find(e.name); it != constants_.end())
         return ExprType::constant(it->second, integral_[e.name]);
+      if (unparsed_->count(e.name))
+        return ExprType(); // its definition had a syntax error, already reported
       diags_.error(e.loc, "undefined name '" + e.name + "'");
       return ExprType();
     }
@@ -779,6 +786,7 @@ private:
   }
 
   DiagnosticEngine &diags_;
+  const std::set<std::string> *unparsed_ = nullptr;
   std::map<std::string, double> constants_;
   std::map<std::string, bool> integral_;
   std::map<std::string, ExprType> locals_;

@@ -142,9 +142,9 @@ int main(int argc, char **argv) {
     gptc::printAST(program, std::cout);
     return 0;
   }
-  std::optional<gptc::CheckedProgram> checked;
-  if (!diags.hadErrors())
-    checked = gptc::analyze(program, defines, diags);
+  // Sema runs after syntax errors too (the parser recorded what they swallowed),
+  // so independent errors in one file are all reported in one run.
+  std::optional<gptc::CheckedProgram> checked = gptc::analyze(program, defines, diags);
   if (diags.hadErrors()) {
     std::cerr << diags.errorCount() << " error" << (diags.errorCount() == 1 ? "" : "s") << " generated.\n";
     return 1;
