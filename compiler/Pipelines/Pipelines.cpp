@@ -36,7 +36,9 @@ void buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createConvertNNToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
-  pm.addPass(createCSEPass());
+  // No CSE here: it would merge the identical `fill(0) -> tensor.empty`
+  // accumulators of different matmuls and reductions into one tensor, and
+  // bufferization would then copy it for every writer. (CSE already ran on nn.)
 }
 
 LogicalResult buildLowerToLLVMPipeline(OpPassManager &pm, const LoweringOptions &options) {

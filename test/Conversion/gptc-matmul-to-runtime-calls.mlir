@@ -47,7 +47,9 @@ func.func @batched_transpose_b(%a: memref<2x4x8xf32>, %b: memref<2x3x8xf32>, %c:
 
 // Tensors and strided views are left alone.
 // CHECK-LABEL: func.func @untouched
+// CHECK-NOT: call
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<8x5xf32>)
+// CHECK-NOT: call
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : memref<4x8xf32, strided<[16, 1]>>, memref<8x5xf32>)
 // CHECK-NOT: call
 func.func @untouched(%a: tensor<4x8xf32>, %b: tensor<8x5xf32>, %c: tensor<4x5xf32>,
