@@ -48,7 +48,8 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
-  enum Kind { Number, Name, String, Unary, Binary, Call, List, Tuple } kind;
+  // Error: stands in for text the lexer rejected (already reported).
+  enum Kind { Number, Name, String, Unary, Binary, Call, List, Tuple, Error } kind;
   SourceLoc loc;
   double number = 0;       // Number
   bool isInteger = false;  // Number

@@ -35,6 +35,7 @@ void printExpr(const Expr &e, std::ostream &os, int indent) {
   case Expr::Call: os << "Call " << e.name; break;
   case Expr::List: os << "List"; break;
   case Expr::Tuple: os << "Tuple"; break;
+  case Expr::Error: os << "Error"; break;
   }
   os << " @" << e.loc.line << ":" << e.loc.col;
   if (e.type.isValid())

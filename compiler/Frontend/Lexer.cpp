@@ -1,6 +1,7 @@
 #include "compiler/Frontend/Lexer.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -9,6 +10,7 @@ namespace gptc {
 const char *tokenKindName(TokenKind kind) {
   switch (kind) {
   case TokenKind::Eof: return "end of file";
+  case TokenKind::Invalid: return "an invalid character";
   case TokenKind::Identifier: return "a name";
   case TokenKind::Number: return "a number";
   case TokenKind::String: return "a string";
@@ -187,10 +189,23 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
       }
       [[fallthrough]];
     default: {
-      std::string shown = std::isprint((unsigned char)c) ? std::string(1, c)
-                                                         : "\\x" + std::to_string((unsigned char)c);
+      // One character, even when UTF-8 spends several bytes on it.
+      size_t len = 1;
+      unsigned char lead = (unsigned char)c;
+      if (lead >= 0xC0)
+        len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+      while (len > 1 && i + len > s.size())
+        --len;
+      std::string shown = s.substr(i, len);
+      if (len == 1 && !std::isprint(lead)) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", lead);
+        shown = hex;
+      }
       diags.error(loc, "unexpected character '" + shown + "'");
-      advance();
+      // Keep a placeholder token so the parser can go on without a cascade.
+      push(TokenKind::Invalid, loc, shown);
+      advance(len);
       continue;
     }
     }

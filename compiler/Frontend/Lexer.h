@@ -12,6 +12,7 @@ namespace gptc {
 
 enum class TokenKind {
   Eof,
+  Invalid, // a character the language does not have (already reported)
   Identifier,
   Number,
   String,

@@ -34,6 +34,9 @@ public:
         else
           program.skippedTopLevel = true;
         break;
+      case TokenKind::Invalid:
+        next(); // already reported by the lexer
+        break;
       case TokenKind::KwBlock:
         diags_.error(t.loc, "'block' definitions are not supported yet; write the layers inline in the model");
         skipBalancedBraces();
@@ -139,6 +142,10 @@ private:
       if (accept(TokenKind::Semicolon))
         continue;
       const Token &t = peek();
+      if (t.kind == TokenKind::Invalid) {
+        next();
+        continue;
+      }
       if (t.kind != TokenKind::Identifier) {
         diags_.error(t.loc, "expected a setting name, found " + describe(t));
         syncStatement(t.loc.line);
@@ -260,6 +267,10 @@ private:
       diags_.error(t.loc, std::string(tokenKindName(t.kind)) + " is not supported inside a model yet");
       return std::nullopt;
     }
+    if (t.kind == TokenKind::Invalid) {
+      next();
+      return std::nullopt;
+    }
     if (t.kind != TokenKind::Identifier) {
       diags_.error(t.loc, "expected a statement ('param' or name = expression), found " + describe(t));
       if (peek().loc.line == t.loc.line)
@@ -314,6 +325,15 @@ private:
 
   ExprPtr parseMultiplicative() {
     ExprPtr lhs = parseUnary();
+    // A rejected character between two operands (`x $ w`) stands for an
+    // unknown operator: parse on, the lexer already reported it.
+    while (lhs && at(TokenKind::Invalid)) {
+      auto error = std::make_unique<Expr>(Expr::Error, next().loc);
+      error->args.push_back(std::move(lhs));
+      if (ExprPtr rhs = startsOperand() ? parseUnary() : nullptr)
+        error->args.push_back(std::move(rhs));
+      lhs = std::move(error);
+    }
     while (lhs && (at(TokenKind::Star) || at(TokenKind::Slash) || at(TokenKind::At))) {
       const Token &op = next();
       ExprPtr rhs = parseUnary();
@@ -351,9 +371,23 @@ private:
     return base;
   }
 
+  bool startsOperand() const {
+    switch (peek().kind) {
+    case TokenKind::Number: case TokenKind::String: case TokenKind::Identifier:
+    case TokenKind::LParen: case TokenKind::LBracket: case TokenKind::Minus:
+    case TokenKind::Invalid:
+      return true;
+    default:
+      return false;
+    }
+  }
+
   ExprPtr parsePrimary() {
     const Token &t = peek();
     switch (t.kind) {
+    case TokenKind::Invalid:
+      next();
+      return std::make_unique<Expr>(Expr::Error, t.loc);
     case TokenKind::Number: {
       next();
       auto e = std::make_unique<Expr>(Expr::Number, t.loc);

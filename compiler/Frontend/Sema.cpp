@@ -29,6 +29,7 @@ public:
     if (!program.hasTrain) {
       if (!program.skippedTopLevel)
         diags_.error({}, "missing 'train' section (it gives at least the batch size)");
+      locals_["B"] = ExprType(); // reported: uses of B stay silent
     } else {
       checkTrain(program, result.train);
     }
@@ -439,6 +440,10 @@ private:
     }
     case Expr::Binary: return checkBinary(e);
     case Expr::Call: return checkCall(e);
+    case Expr::Error:
+      for (ExprPtr &a : e.args)
+        check(*a);
+      return ExprType(); // the lexer reported it
     case Expr::List:
     case Expr::Tuple: {
       for (ExprPtr &a : e.args)

@@ -264,13 +264,13 @@ int trainerMain(int argc, char **argv) {
     Model model(manifest);
     model.initialize(settings.seed);
     Splits data = loadData(settings, manifest);
-    if (settings.gradcheck)
-      return gradcheck(model, data.train, settings);
-    if (!settings.dump.empty()) {
-      if (!settings.resume.empty()) {
+    if (settings.gradcheck || !settings.dump.empty()) {
+      if (!settings.resume.empty()) { // check or dump the checkpoint's weights
         Progress p;
         loadCheckpoint(settings.resume, model, settings, p);
       }
+      if (settings.gradcheck)
+        return gradcheck(model, data.train, settings);
       dump(model, data.train, settings);
       return 0;
     }
