@@ -7,6 +7,9 @@
 #include "gptc/threads.h"
 
 #include <algorithm>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -58,8 +61,9 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
     int64_t cols = std::min<int64_t>(NR, nc - jr);
     for (int64_t p = 0; p < kc; ++p) {
       T *dst = out + p * NR;
-      if (!b.transposed && cols == NR) {
-        std::memcpy(dst, b.data + (p0 + p) * b.ld + j0 + jr, NR * sizeof(T));
+      if (!b.transposed) {
+        std::memcpy(dst, b.data + (p0 + p) * b.ld + j0 + jr, cols * sizeof(T));
+        std::fill(dst + cols, dst + NR, T(0));
         continue;
       }
       for (int64_t c = 0; c < cols; ++c)
@@ -71,9 +75,55 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
   }
 }
 
-/// acc(MR x NR) = Ap(MR x kc) * Bp(kc x NR); then C(rows x cols) += acc.
+/// c[0 .. lanes) += v[0 .. lanes) without touching c beyond `lanes`.
 template <typename T>
-void microKernel(int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc, int64_t rows, int64_t cols) {
+inline void addMasked(T *c, typename Kernel<T>::Vec v, unsigned long long lanes) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 4) {
+    __mmask16 m = (__mmask16)((1ull << lanes) - 1);
+    __m512 cv = _mm512_maskz_loadu_ps(m, c);
+    _mm512_mask_storeu_ps(c, m, _mm512_add_ps(cv, (__m512)v));
+  } else {
+    __mmask8 m = (__mmask8)((1ull << lanes) - 1);
+    __m512d cv = _mm512_maskz_loadu_pd(m, c);
+    _mm512_mask_storeu_pd(c, m, _mm512_add_pd(cv, (__m512d)v));
+  }
+#else
+  T lane[Kernel<T>::kLanes];
+  std::memcpy(lane, &v, sizeof(v));
+  for (unsigned long long i = 0; i < lanes; ++i)
+    c[i] += lane[i];
+#endif
+}
+
+/// Where the micro-kernel reads A: a packed MR-row panel (k-major), or A in
+/// place, element (r, p) at rowOffset[r] + p * colStride. Rows past the edge
+/// repeat the last row; their results are never stored.
+template <typename T>
+struct APanel {
+  const T *data;
+  int64_t colStride;
+  int64_t rowOffset[Kernel<T>::MR];
+
+  static APanel packed(const T *panel) {
+    APanel a{panel, Kernel<T>::MR, {}};
+    for (int r = 0; r < Kernel<T>::MR; ++r)
+      a.rowOffset[r] = r;
+    return a;
+  }
+  static APanel inPlace(const Matrix<T> &m, int64_t i, int64_t p, int64_t rows) {
+    int64_t rowStride = m.transposed ? 1 : m.ld, colStride = m.transposed ? m.ld : 1;
+    APanel a{m.data + i * rowStride + p * colStride, colStride, {}};
+    for (int r = 0; r < Kernel<T>::MR; ++r)
+      a.rowOffset[r] = std::min<int64_t>(r, rows - 1) * rowStride;
+    return a;
+  }
+};
+
+/// acc(MR x NR) = A(MR x kc) * Bp(kc x NR); then C(rows x cols) += acc.
+template <typename T, bool PackedA>
+void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc, int64_t rows,
+                 int64_t cols) {
   using K = Kernel<T>;
   using Vec = typename K::Vec;
   constexpr int MR = K::MR, L = K::kLanes;
@@ -86,9 +136,9 @@ void microKernel(int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc, int64_
     Vec b0, b1;
     std::memcpy(&b0, bp + p * K::NR, sizeof(Vec));
     std::memcpy(&b1, bp + p * K::NR + L, sizeof(Vec));
-    const T *a = ap + p * MR;
     for (int r = 0; r < MR; ++r) {
-      Vec av = Vec{} + a[r];
+      T value = PackedA ? a.data[p * MR + r] : a.data[a.rowOffset[r] + p * a.colStride];
+      Vec av = Vec{} + value;
       acc0[r] += av * b0;
       acc1[r] += av * b1;
     }
@@ -105,14 +155,13 @@ void microKernel(int64_t kc, const T *ap, const T *bp, T *c, int64_t ldc, int64_
     }
     return;
   }
-  T tile[MR * K::NR];
-  for (int r = 0; r < MR; ++r) {
-    std::memcpy(tile + r * K::NR, &acc0[r], sizeof(Vec));
-    std::memcpy(tile + r * K::NR + L, &acc1[r], sizeof(Vec));
+  // A partial tile: masked loads and stores touch only the columns that exist.
+  unsigned long long lanes0 = std::min<int64_t>(cols, L), lanes1 = cols > L ? cols - L : 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    addMasked<T>(c + r * ldc, acc0[r], lanes0);
+    if (lanes1)
+      addMasked<T>(c + r * ldc + L, acc1[r], lanes1);
   }
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t col = 0; col < cols; ++col)
-      c[r * ldc + col] += tile[r * K::NR + col];
 }
 
 /// C[:, j0:j1) += op(A) op(B)[:, j0:j1): one thread's share of a product.
@@ -128,14 +177,24 @@ void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_
     for (int64_t p0 = 0; p0 < k; p0 += K::KC) {
       int64_t kc = std::min<int64_t>(K::KC, k - p0);
       packB(b, p0, kc, j0, nc, packedB.data());
+      // Packing A pays off when each A panel meets many B panels; with one or
+      // two (a narrow layer) it costs as much as the multiply: read A in place.
+      bool packA_ = nc > 2 * K::NR;
       for (int64_t i0 = 0; i0 < m; i0 += K::MC) {
         int64_t mc = std::min<int64_t>(K::MC, m - i0);
-        packA(a, i0, mc, p0, kc, packedA.data());
+        if (packA_)
+          packA(a, i0, mc, p0, kc, packedA.data());
         for (int64_t jr = 0; jr < nc; jr += K::NR)
-          for (int64_t ir = 0; ir < mc; ir += K::MR)
-            microKernel<T>(kc, packedA.data() + ir * kc, packedB.data() + jr * kc,
-                           c + (i0 + ir) * n + j0 + jr, n, std::min<int64_t>(K::MR, mc - ir),
-                           std::min<int64_t>(K::NR, nc - jr));
+          for (int64_t ir = 0; ir < mc; ir += K::MR) {
+            int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
+            T *cTile = c + (i0 + ir) * n + j0 + jr;
+            if (packA_)
+              microKernel<T, true>(kc, APanel<T>::packed(packedA.data() + ir * kc),
+                                   packedB.data() + jr * kc, cTile, n, rows, cols);
+            else
+              microKernel<T, false>(kc, APanel<T>::inPlace(a, i0 + ir, p0, rows),
+                                    packedB.data() + jr * kc, cTile, n, rows, cols);
+          }
       }
     }
   }
