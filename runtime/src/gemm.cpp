@@ -53,6 +53,24 @@ void packA(const Matrix<T> &a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T
   }
 }
 
+/// dst[0 .. NR) = src[0 .. cols), zero-padded: one panel row of packed B.
+template <typename T>
+inline void copyRowPadded(T *dst, const T *src, int64_t cols) {
+  constexpr int NR = Kernel<T>::NR, L = Kernel<T>::kLanes;
+#if defined(__AVX512F__)
+  for (int half = 0; half < NR / L; ++half) {
+    int64_t lanes = std::clamp<int64_t>(cols - half * L, 0, L);
+    if constexpr (sizeof(T) == 4)
+      _mm512_storeu_ps(dst + half * L, _mm512_maskz_loadu_ps((__mmask16)((1ull << lanes) - 1), src + half * L));
+    else
+      _mm512_storeu_pd(dst + half * L, _mm512_maskz_loadu_pd((__mmask8)((1ull << lanes) - 1), src + half * L));
+  }
+#else
+  std::memcpy(dst, src, cols * sizeof(T));
+  std::fill(dst + cols, dst + NR, T(0));
+#endif
+}
+
 /// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels.
 template <typename T>
 void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T *out) {
@@ -62,8 +80,7 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
     for (int64_t p = 0; p < kc; ++p) {
       T *dst = out + p * NR;
       if (!b.transposed) {
-        std::memcpy(dst, b.data + (p0 + p) * b.ld + j0 + jr, cols * sizeof(T));
-        std::fill(dst + cols, dst + NR, T(0));
+        copyRowPadded<T>(dst, b.data + (p0 + p) * b.ld + j0 + jr, cols);
         continue;
       }
       for (int64_t c = 0; c < cols; ++c)
