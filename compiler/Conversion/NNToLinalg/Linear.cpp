@@ -29,7 +29,6 @@ struct MatmulPattern : public OpConversionPattern<nn::MatmulOp> {
       ta = false;
     }
     Value acc = filled(rewriter, loc, type, 0.0);
-    ValueRange ins = {lhs, rhs};
     Operation *mm;
     if (!batched) {
       if (ta)
@@ -46,7 +45,6 @@ struct MatmulPattern : public OpConversionPattern<nn::MatmulOp> {
       else
         mm = rewriter.create<linalg::BatchMatmulOp>(loc, TypeRange{type}, ValueRange{lhs, rhs}, acc);
     }
-    (void)ins;
     rewriter.replaceOp(op, mm->getResults());
     return success();
   }

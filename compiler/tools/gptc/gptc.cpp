@@ -13,12 +13,14 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -33,7 +35,7 @@ struct Options {
   std::vector<std::string> defines;
 };
 
-const char *kStages = "ast, nn, grad, linalg, llvm-dialect, llvm, obj, exe";
+const std::vector<std::string> kStages = {"ast", "nn", "grad", "linalg", "llvm-dialect", "llvm", "obj", "exe"};
 
 int parseOptions(int argc, char **argv, Options &opts) {
   po::options_description visible("gptc: compile a model (.dsl) into a training executable\n\n"
@@ -74,9 +76,9 @@ int parseOptions(int argc, char **argv, Options &opts) {
     std::cerr << "gptc: error: no input file (usage: gptc MODEL.dsl -o train)\n";
     return 1;
   }
-  std::string stages = std::string(",") + "ast,nn,grad,linalg,llvm-dialect,llvm,obj,exe" + ",";
-  if (stages.find("," + opts.emit + ",") == std::string::npos) {
-    std::cerr << "gptc: error: unknown --emit stage '" << opts.emit << "' (expected one of " << kStages << ")\n";
+  if (std::find(kStages.begin(), kStages.end(), opts.emit) == kStages.end()) {
+    std::cerr << "gptc: error: unknown --emit stage '" << opts.emit << "' (expected one of "
+              << llvm::join(kStages, ", ") << ")\n";
     return 1;
   }
   if (opts.dtype != "f32" && opts.dtype != "f64") {
