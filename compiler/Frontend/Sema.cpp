@@ -591,163 +591,188 @@ private:
     return t;
   }
 
-  ExprType checkCall(Expr &e) {
-    static const std::set<std::string> unary = {"sigmoid", "relu", "tanh", "exp",
-                                                "log", "sqrt", "softplus"};
-    if (unary.count(e.name)) {
-      BoundArgs b = bind(e, {"x"});
-      if (!b.ok)
-        return ExprType();
-      if (!b.slots[0]) {
-        diags_.error(e.loc, "'" + e.name + "' expects 1 argument, got 0");
-        return ExprType();
-      }
-      ExprType t = check(const_cast<Expr &>(*b.slots[0]));
-      if (t.kind == ExprType::Constant)
-        return foldUnary(e, t.value);
-      if (t.kind != ExprType::Tensor)
-        return t.isValid() ? badOperand(e.loc, "'" + e.name + "'", t) : ExprType();
-      return requireFloat(t, b.slots[0]->loc, "'" + e.name + "'") ? t : ExprType();
+  /// sigmoid, relu, tanh, exp, log, sqrt, softplus: one tensor in, same shape out (constants fold).
+  ExprType checkElementwiseCall(Expr &e) {
+    BoundArgs b = bind(e, {"x"});
+    if (!b.ok)
+      return ExprType();
+    if (!b.slots[0]) {
+      diags_.error(e.loc, "'" + e.name + "' expects 1 argument, got 0");
+      return ExprType();
     }
-    if (e.name == "sum" || e.name == "mean") {
-      BoundArgs b = bind(e, {"x", "axis"});
-      if (!b.ok || !requireArgs(e, b, 1))
-        return ExprType();
-      ExprType t = tensorArg(b.slots[0], e.name);
-      if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'" + e.name + "'"))
-        return ExprType();
-      e.resolved.clear();
-      if (!b.slots[1]) {
-        for (size_t i = 0; i < t.shape.size(); ++i)
-          e.resolved.push_back(i);
-        return ExprType::tensor(ElemType::F32, {});
-      }
+    ExprType t = check(const_cast<Expr &>(*b.slots[0]));
+    if (t.kind == ExprType::Constant)
+      return foldUnary(e, t.value);
+    if (t.kind != ExprType::Tensor)
+      return t.isValid() ? badOperand(e.loc, "'" + e.name + "'", t) : ExprType();
+    return requireFloat(t, b.slots[0]->loc, "'" + e.name + "'") ? t : ExprType();
+  }
+
+  /// sum / mean over everything or one axis.
+  ExprType checkReductionCall(Expr &e) {
+    BoundArgs b = bind(e, {"x", "axis"});
+    if (!b.ok || !requireArgs(e, b, 1))
+      return ExprType();
+    ExprType t = tensorArg(b.slots[0], e.name);
+    if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'" + e.name + "'"))
+      return ExprType();
+    e.resolved.clear();
+    if (!b.slots[1]) {
+      for (size_t i = 0; i < t.shape.size(); ++i)
+        e.resolved.push_back(i);
+      return ExprType::tensor(ElemType::F32, {});
+    }
+    auto axis = axisArg(b.slots[1], t.shape.size(), e.name);
+    if (!axis)
+      return ExprType();
+    e.resolved.push_back(*axis);
+    std::vector<int64_t> shape = t.shape;
+    shape.erase(shape.begin() + *axis);
+    return ExprType::tensor(ElemType::F32, shape);
+  }
+
+  /// softmax / log_softmax over the last axis.
+  ExprType checkSoftmaxCall(Expr &e) {
+    BoundArgs b = bind(e, {"x", "axis"});
+    if (!b.ok || !requireArgs(e, b, 1))
+      return ExprType();
+    ExprType t = tensorArg(b.slots[0], e.name);
+    if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'" + e.name + "'"))
+      return ExprType();
+    if (t.shape.empty()) {
+      diags_.error(e.loc, "'" + e.name + "' needs a tensor of rank 1 or more, got " + t.str());
+      return ExprType();
+    }
+    if (b.slots[1]) {
       auto axis = axisArg(b.slots[1], t.shape.size(), e.name);
       if (!axis)
         return ExprType();
-      e.resolved.push_back(*axis);
-      std::vector<int64_t> shape = t.shape;
-      shape.erase(shape.begin() + *axis);
-      return ExprType::tensor(ElemType::F32, shape);
+      if (*axis != (int64_t)t.shape.size() - 1) {
+        diags_.error(b.slots[1]->loc, "'" + e.name + "' is supported over the last axis only");
+        return ExprType();
+      }
     }
-    if (e.name == "softmax" || e.name == "log_softmax") {
-      BoundArgs b = bind(e, {"x", "axis"});
-      if (!b.ok || !requireArgs(e, b, 1))
-        return ExprType();
-      ExprType t = tensorArg(b.slots[0], e.name);
-      if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'" + e.name + "'"))
-        return ExprType();
-      if (t.shape.empty()) {
-        diags_.error(e.loc, "'" + e.name + "' needs a tensor of rank 1 or more, got " + t.str());
-        return ExprType();
-      }
-      if (b.slots[1]) {
-        auto axis = axisArg(b.slots[1], t.shape.size(), e.name);
-        if (!axis)
-          return ExprType();
-        if (*axis != (int64_t)t.shape.size() - 1) {
-          diags_.error(b.slots[1]->loc, "'" + e.name + "' is supported over the last axis only");
-          return ExprType();
-        }
-      }
-      return t;
+    return t;
+  }
+
+  /// transpose: swaps the last two dimensions.
+  ExprType checkTransposeCall(Expr &e) {
+    BoundArgs b = bind(e, {"x"});
+    if (!b.ok || !requireArgs(e, b, 1))
+      return ExprType();
+    ExprType t = tensorArg(b.slots[0], e.name);
+    if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'transpose'"))
+      return ExprType();
+    if (t.shape.size() < 2) {
+      diags_.error(e.loc, "'transpose' swaps the last two dimensions and needs rank 2 or more, got " + t.str());
+      return ExprType();
     }
-    if (e.name == "transpose") {
-      BoundArgs b = bind(e, {"x"});
-      if (!b.ok || !requireArgs(e, b, 1))
-        return ExprType();
-      ExprType t = tensorArg(b.slots[0], e.name);
-      if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'transpose'"))
-        return ExprType();
-      if (t.shape.size() < 2) {
-        diags_.error(e.loc, "'transpose' swaps the last two dimensions and needs rank 2 or more, got " + t.str());
-        return ExprType();
-      }
-      size_t n = t.shape.size();
-      e.resolved.clear();
-      for (size_t i = 0; i < n; ++i)
-        e.resolved.push_back(i);
-      std::swap(e.resolved[n - 1], e.resolved[n - 2]);
-      std::swap(t.shape[n - 1], t.shape[n - 2]);
-      return t;
+    size_t n = t.shape.size();
+    e.resolved.clear();
+    for (size_t i = 0; i < n; ++i)
+      e.resolved.push_back(i);
+    std::swap(e.resolved[n - 1], e.resolved[n - 2]);
+    std::swap(t.shape[n - 1], t.shape[n - 2]);
+    return t;
+  }
+
+  /// reshape(x, [dims]): same element count.
+  ExprType checkReshapeCall(Expr &e) {
+    BoundArgs b = bind(e, {"x", "shape"});
+    if (!b.ok || !requireArgs(e, b, 2))
+      return ExprType();
+    ExprType t = tensorArg(b.slots[0], e.name);
+    if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'reshape'"))
+      return ExprType();
+    const Expr *list = b.slots[1];
+    if (list->kind != Expr::List) {
+      diags_.error(list->loc, "'reshape' expects the new shape as a list, such as [B, 784]");
+      return ExprType();
     }
-    if (e.name == "reshape") {
-      BoundArgs b = bind(e, {"x", "shape"});
-      if (!b.ok || !requireArgs(e, b, 2))
+    std::vector<int64_t> shape;
+    int64_t count = 1, from = 1;
+    for (const ExprPtr &d : list->args) {
+      auto v = constArg(d.get(), "a dimension");
+      if (!v)
         return ExprType();
-      ExprType t = tensorArg(b.slots[0], e.name);
-      if (!t.isValid() || !requireFloat(t, b.slots[0]->loc, "'reshape'"))
-        return ExprType();
-      const Expr *list = b.slots[1];
-      if (list->kind != Expr::List) {
-        diags_.error(list->loc, "'reshape' expects the new shape as a list, such as [B, 784]");
+      if (*v < 1 || *v != std::floor(*v)) {
+        diags_.error(d->loc, "a dimension must be a positive integer");
         return ExprType();
       }
-      std::vector<int64_t> shape;
-      int64_t count = 1, from = 1;
-      for (const ExprPtr &d : list->args) {
-        auto v = constArg(d.get(), "a dimension");
-        if (!v)
-          return ExprType();
-        if (*v < 1 || *v != std::floor(*v)) {
-          diags_.error(d->loc, "a dimension must be a positive integer");
-          return ExprType();
-        }
-        shape.push_back((int64_t)*v);
-        count *= (int64_t)*v;
-      }
-      for (int64_t d : t.shape)
-        from *= d;
-      if (count != from) {
-        std::ostringstream os;
-        os << "cannot reshape " << t.str() << " (" << from << " elements) to " << shapeStr(shape)
-           << " (" << count << " elements)";
-        diags_.error(e.loc, os.str());
-        return ExprType();
-      }
-      e.resolved = shape;
-      return ExprType::tensor(ElemType::F32, shape);
+      shape.push_back((int64_t)*v);
+      count *= (int64_t)*v;
     }
-    if (e.name == "cross_entropy") {
-      BoundArgs b = bind(e, {"logits", "targets"});
-      if (!b.ok || !requireArgs(e, b, 2))
-        return ExprType();
-      ExprType logits = tensorArg(b.slots[0], e.name);
-      ExprType targets = tensorArg(b.slots[1], e.name);
-      if (!logits.isValid() || !targets.isValid())
-        return ExprType();
-      if (!requireFloat(logits, b.slots[0]->loc, "the logits of 'cross_entropy'"))
-        return ExprType();
-      if (targets.elem != ElemType::I32) {
-        diags_.error(b.slots[1]->loc, "the targets of 'cross_entropy' must be class indices (i32), got " +
-                                          targets.str() + "; for one-hot targets write "
-                                          "-sum(y * log_softmax(logits)) / B");
-        return ExprType();
-      }
-      std::vector<int64_t> rows(logits.shape.begin(), logits.shape.empty() ? logits.shape.end() : logits.shape.end() - 1);
-      if (logits.shape.empty() || rows != targets.shape) {
-        diags_.error(e.loc, "cross_entropy needs targets shaped like the logits without their last "
-                            "dimension: logits " + logits.str() + ", targets " + targets.str());
-        return ExprType();
-      }
-      return ExprType::tensor(ElemType::F32, {});
+    for (int64_t d : t.shape)
+      from *= d;
+    if (count != from) {
+      std::ostringstream os;
+      os << "cannot reshape " << t.str() << " (" << from << " elements) to " << shapeStr(shape)
+         << " (" << count << " elements)";
+      diags_.error(e.loc, os.str());
+      return ExprType();
     }
-    if (e.name == "mse") {
-      BoundArgs b = bind(e, {"prediction", "target"});
-      if (!b.ok || !requireArgs(e, b, 2))
-        return ExprType();
-      ExprType p = tensorArg(b.slots[0], e.name);
-      ExprType t = tensorArg(b.slots[1], e.name);
-      if (!p.isValid() || !t.isValid())
-        return ExprType();
-      if (!requireFloat(p, b.slots[0]->loc, "'mse'") || !requireFloat(t, b.slots[1]->loc, "'mse'"))
-        return ExprType();
-      if (p.shape != t.shape) {
-        diags_.error(e.loc, "mse needs two tensors of one shape, got " + p.str() + " and " + t.str());
-        return ExprType();
-      }
-      return ExprType::tensor(ElemType::F32, {});
+    e.resolved = shape;
+    return ExprType::tensor(ElemType::F32, shape);
+  }
+
+  /// cross_entropy(logits [..., C], targets i32 [...]) -> scalar.
+  ExprType checkCrossEntropyCall(Expr &e) {
+    BoundArgs b = bind(e, {"logits", "targets"});
+    if (!b.ok || !requireArgs(e, b, 2))
+      return ExprType();
+    ExprType logits = tensorArg(b.slots[0], e.name);
+    ExprType targets = tensorArg(b.slots[1], e.name);
+    if (!logits.isValid() || !targets.isValid())
+      return ExprType();
+    if (!requireFloat(logits, b.slots[0]->loc, "the logits of 'cross_entropy'"))
+      return ExprType();
+    if (targets.elem != ElemType::I32) {
+      diags_.error(b.slots[1]->loc, "the targets of 'cross_entropy' must be class indices (i32), got " +
+                                        targets.str() + "; for one-hot targets write "
+                                        "-sum(y * log_softmax(logits)) / B");
+      return ExprType();
     }
+    std::vector<int64_t> rows(logits.shape.begin(), logits.shape.empty() ? logits.shape.end() : logits.shape.end() - 1);
+    if (logits.shape.empty() || rows != targets.shape) {
+      diags_.error(e.loc, "cross_entropy needs targets shaped like the logits without their last "
+                          "dimension: logits " + logits.str() + ", targets " + targets.str());
+      return ExprType();
+    }
+    return ExprType::tensor(ElemType::F32, {});
+  }
+
+  /// mse(a, b) -> scalar, a and b of one shape.
+  ExprType checkMseCall(Expr &e) {
+    BoundArgs b = bind(e, {"prediction", "target"});
+    if (!b.ok || !requireArgs(e, b, 2))
+      return ExprType();
+    ExprType p = tensorArg(b.slots[0], e.name);
+    ExprType t = tensorArg(b.slots[1], e.name);
+    if (!p.isValid() || !t.isValid())
+      return ExprType();
+    if (!requireFloat(p, b.slots[0]->loc, "'mse'") || !requireFloat(t, b.slots[1]->loc, "'mse'"))
+      return ExprType();
+    if (p.shape != t.shape) {
+      diags_.error(e.loc, "mse needs two tensors of one shape, got " + p.str() + " and " + t.str());
+      return ExprType();
+    }
+    return ExprType::tensor(ElemType::F32, {});
+  }
+
+  /// A call of a builtin function: each has its shape rule below.
+  ExprType checkCall(Expr &e) {
+    using Rule = ExprType (Sema::*)(Expr &);
+    static const std::map<std::string, Rule> rules = {
+        {"sigmoid", &Sema::checkElementwiseCall}, {"relu", &Sema::checkElementwiseCall},
+        {"tanh", &Sema::checkElementwiseCall},    {"exp", &Sema::checkElementwiseCall},
+        {"log", &Sema::checkElementwiseCall},     {"sqrt", &Sema::checkElementwiseCall},
+        {"softplus", &Sema::checkElementwiseCall}, {"sum", &Sema::checkReductionCall},
+        {"mean", &Sema::checkReductionCall},      {"softmax", &Sema::checkSoftmaxCall},
+        {"log_softmax", &Sema::checkSoftmaxCall}, {"transpose", &Sema::checkTransposeCall},
+        {"reshape", &Sema::checkReshapeCall},     {"cross_entropy", &Sema::checkCrossEntropyCall},
+        {"mse", &Sema::checkMseCall}};
+    if (auto it = rules.find(e.name); it != rules.end())
+      return (this->*it->second)(e);
     static const std::set<std::string> initializers = {"normal", "uniform", "zeros", "ones", "xavier"};
     if (initializers.count(e.name)) {
       diags_.error(e.loc, "'" + e.name + "' is an initializer; it can only follow 'param NAME: TYPE ='");
