@@ -43,7 +43,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
   visible.add_options()
       ("help,h", "print this help")
       ("version", "print the version")
-      ("output,o", po::value(&opts.output), "output file (default: train)")
+      ("output,o", po::value(&opts.output), "output file (default: train, or MODEL.o for --emit=obj)")
       ("emit", po::value(&opts.emit),
        "stage to produce: ast | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe (written to -o)")
       ("opt-level,O", po::value(&opts.optLevel), "optimisation level 0-3 (default 3): -O0 .. -O3")
@@ -71,6 +71,10 @@ int parseOptions(int argc, char **argv, Options &opts) {
   if (vm.count("version")) {
     std::cout << "gptc " << GPTC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING << ")\n";
     return 0;
+  }
+  if (opts.emit == "obj" && !vm.count("output")) { // MODEL.dsl -> MODEL.o
+    std::string stem = opts.input.substr(opts.input.find_last_of('/') + 1);
+    opts.output = stem.substr(0, stem.rfind('.')) + ".o";
   }
   if (opts.input.empty()) {
     std::cerr << "gptc: error: no input file (usage: gptc MODEL.dsl -o train)\n";
