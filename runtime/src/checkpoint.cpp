@@ -2,6 +2,7 @@
 
 #include "gptc/safetensors.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -15,7 +16,8 @@ void saveCheckpoint(const std::string &path, const Model &model, const Settings 
       {"gptc.step", std::to_string(p.step)},
       {"gptc.seed", std::to_string(s.seed)},
       {"gptc.optimizer", model.m.optimizer},
-      {"gptc.best_test_accuracy", std::to_string(p.best)}};
+      {"gptc.best_test_accuracy", std::to_string(p.best)},
+      {"gptc.best_val_loss", std::to_string(p.bestValLoss)}};
   saveSafetensors(path, model.namedState(), meta);
 }
 
@@ -38,9 +40,18 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
       throw std::runtime_error(path + ": missing metadata '" + key + "' (not a gptc checkpoint?)");
     return it->second;
   };
-  p.step = std::stoll(meta("gptc.step"));
-  s.seed = std::stoll(meta("gptc.seed"));
-  p.best = std::stod(meta("gptc.best_test_accuracy"));
+  auto number = [&](const char *key) {
+    std::string text = meta(key);
+    char *end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end)
+      throw std::runtime_error(path + ": metadata '" + key + "' is not a number: '" + text + "'");
+    return v;
+  };
+  p.step = (int64_t)number("gptc.step");
+  s.seed = (int64_t)number("gptc.seed");
+  p.best = number("gptc.best_test_accuracy");
+  p.bestValLoss = number("gptc.best_val_loss");
 }
 
 } // namespace gptc

@@ -20,6 +20,7 @@ const char *kUsage =
     "  --max-train N         use only the first N training examples\n"
     "  --metrics FILE        append one JSON line per epoch\n"
     "  --save FILE           write a safetensors checkpoint after every epoch\n"
+    "  --save-best FILE      write a checkpoint whenever the validation loss improves\n"
     "  --resume FILE         continue from a checkpoint\n"
     "  --gradcheck           compare autodiff gradients with finite differences and exit\n"
     "  --gradcheck-samples N elements checked per parameter (default 20)\n"
@@ -82,6 +83,7 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     else if (arg == "--max-train") s.maxTrain = integer();
     else if (arg == "--metrics") s.metrics = next();
     else if (arg == "--save") s.save = next();
+    else if (arg == "--save-best") s.saveBest = next();
     else if (arg == "--resume") s.resume = next();
     else if (arg == "--dump") s.dump = next();
     else if (arg == "--gradcheck") s.gradcheck = true;

@@ -223,8 +223,13 @@ int train(Model &model, const Splits &data, Settings &s) {
               << ",\"seconds\":" << now << "}\n";
       metrics.flush();
     }
+    bool improved = val.loss < progress.bestValLoss;
+    if (improved)
+      progress.bestValLoss = val.loss;
     if (!s.save.empty())
       saveCheckpoint(s.save, model, s, progress);
+    if (improved && !s.saveBest.empty())
+      saveCheckpoint(s.saveBest, model, s, progress);
     lossSum = 0;
     lossCount = 0;
   }

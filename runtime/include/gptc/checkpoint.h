@@ -6,12 +6,15 @@
 
 #include "gptc/model.h"
 
+#include <cmath>
+
 namespace gptc {
 
 /// Where training stands, beyond the tensors.
 struct Progress {
   int64_t step = 0;
-  double best = -1;
+  double best = -1;              // best test accuracy so far (-1: none)
+  double bestValLoss = INFINITY; // for --save-best
 };
 
 void saveCheckpoint(const std::string &path, const Model &model, const Settings &s, const Progress &p);

@@ -10,7 +10,7 @@
 namespace gptc {
 
 struct Settings : TrainSettings {
-  std::string metrics, save, resume, dump;
+  std::string metrics, save, saveBest, resume, dump;
   int64_t maxTrain = 0;
   bool gradcheck = false, quiet = false;
   int64_t gradcheckSamples = 20;
