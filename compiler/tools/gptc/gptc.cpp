@@ -214,7 +214,17 @@ int main(int argc, char **argv) {
     llvmModule->print(llvm::outs(), nullptr);
     return 0;
   }
-  std::string objectPath = opts.emit == "obj" ? opts.output : opts.output + ".o";
+  // The object for the linker goes to a fresh temporary file: never over a
+  // file of the user's.
+  std::string objectPath = opts.output;
+  if (opts.emit != "obj") {
+    llvm::SmallString<128> tmp;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("gptc-model", "o", tmp)) {
+      std::cerr << "gptc: error: cannot create a temporary object file: " << ec.message() << "\n";
+      return 1;
+    }
+    objectPath = std::string(tmp);
+  }
   if (!gptc::writeObjectFile(*llvmModule, opts.optLevel, objectPath, error)) {
     std::cerr << "gptc: error: " << error << "\n";
     return 1;
