@@ -37,9 +37,8 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     SmallVector<unsigned> paramArgs, inputArgs;
     for (unsigned i = 0; i < grad.getNumArguments(); ++i)
       (grad.getArgAttr(i, "gptc.param") ? paramArgs : inputArgs).push_back(i);
-    auto floatType = paramArgs.empty()
-                         ? Type(Float32Type::get(&getContext()))
-                         : cast<RankedTensorType>(grad.getArgumentTypes()[paramArgs[0]]).getElementType();
+    // Hyperparameters have the model's float type: that of the loss.
+    Type floatType = cast<RankedTensorType>(grad.getFunctionType().getResult(0)).getElementType();
     auto hyperType = RankedTensorType::get({16}, floatType);
 
     // Signature: params, state (per state kind, per param), inputs, hyper.
