@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <sys/stat.h>
 
 namespace gptc {
 
@@ -82,6 +83,10 @@ Splits loadData(const Settings &s, const Manifest &m) {
     out.test = randomDataset(m, m.train.batch * 2, s.seed, 2);
     return out;
   }
+  struct stat st;
+  if (stat(s.dataDir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw std::runtime_error("data directory " + s.dataDir + " does not exist (pass --data DIR; "
+                             "Fashion-MNIST is Debian's dataset-fashion-mnist package)");
   ImageSet train = loadIdxImages(s.dataDir, "train");
   ImageSet test = loadIdxImages(s.dataDir, "t10k");
   int64_t holdout = std::min<int64_t>(s.validation, train.count);
