@@ -31,7 +31,7 @@ public:
         diags_.error({}, "missing 'train' section (it gives at least the batch size)");
       locals_["B"] = ExprType(); // reported: uses of B stay silent
     } else {
-      checkTrain(program, result.train);
+      checkTrain(program, overrides, result.train);
     }
     if (program.models.empty()) {
       if (!program.skippedTopLevel)
@@ -75,8 +75,18 @@ private:
       integral_[s.name] = isInt;
     }
     for (auto &[name, value] : overrides)
-      if (!constants_.count(name))
-        diags_.error({}, "-D " + name + ": no config constant named '" + name + "'");
+      if (!constants_.count(name) && !trainIntegers().count(name))
+        diags_.error({}, "-D " + name + ": no config constant or integer train setting named '" +
+                             name + "'");
+  }
+
+  /// The integer train settings, where each is stored, and whether 0 is allowed.
+  static const std::map<std::string, std::pair<int64_t TrainSpec::*, bool>> &trainIntegers() {
+    static const std::map<std::string, std::pair<int64_t TrainSpec::*, bool>> integers = {
+        {"batch", {&TrainSpec::batch, false}},     {"epochs", {&TrainSpec::epochs, true}},
+        {"steps", {&TrainSpec::steps, true}},      {"seed", {&TrainSpec::seed, true}},
+        {"validation", {&TrainSpec::validation, true}}};
+    return integers;
   }
 
   //===--------------------------------------------------------------------===//
@@ -147,17 +157,14 @@ private:
     return t.value;
   }
 
-  void checkTrain(Program &program, TrainSpec &train) {
+  void checkTrain(Program &program, const std::map<std::string, double> &overrides, TrainSpec &train) {
     std::set<std::string> seen;
     for (Setting &s : program.train) {
       if (!seen.insert(s.name).second) {
         diags_.error(s.loc, "duplicate train setting '" + s.name + "'");
         continue;
       }
-      static const std::map<std::string, std::pair<int64_t TrainSpec::*, bool>> integers = {
-          {"batch", {&TrainSpec::batch, false}},     {"epochs", {&TrainSpec::epochs, true}},
-          {"steps", {&TrainSpec::steps, true}},      {"seed", {&TrainSpec::seed, true}},
-          {"validation", {&TrainSpec::validation, true}}};
+      const auto &integers = trainIntegers();
       if (auto it = integers.find(s.name); it != integers.end()) {
         if (auto v = positiveInt(s, /*allowZero=*/it->second.second))
           train.*(it->second.first) = *v;
@@ -169,6 +176,22 @@ private:
         diags_.error(s.loc, "unknown train setting '" + s.name +
                                 "' (expected batch, epochs, steps, seed, validation, data or optimizer)");
       }
+    }
+    // gptc -D batch=64 (and the other integer settings) override the file.
+    for (auto &[name, slot] : trainIntegers()) {
+      auto it = overrides.find(name);
+      if (it == overrides.end())
+        continue;
+      double v = it->second;
+      if (v != std::floor(v) || v < (slot.second ? 0 : 1)) {
+        std::ostringstream os;
+        os << "-D " << name << "=" << v << ": must be a " << (slot.second ? "non-negative" : "positive")
+           << " integer";
+        diags_.error({}, os.str());
+        continue;
+      }
+      train.*(slot.first) = (int64_t)v;
+      seen.insert(name);
     }
     if (!seen.count("batch")) {
       if (!unparsed_->count("batch"))

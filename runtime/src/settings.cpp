@@ -94,8 +94,7 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
   }
   if (s.batch != m.train.batch)
     throw std::runtime_error("--batch " + std::to_string(s.batch) + ": the model was compiled for batch " +
-                             std::to_string(m.train.batch) + " (shapes are static; change 'batch' in the "
-                             "train section and recompile)");
+                             std::to_string(m.train.batch) + " (shapes are static; recompile with gptc -D batch=" + std::to_string(s.batch) + ")");
   return s;
 }
 

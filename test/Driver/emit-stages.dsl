@@ -58,3 +58,9 @@ train { batch = 2  data = random()  optimizer = sgd(lr = 0.1, momentum = 0.9) }
 
 # LOOPS-NOT: gptc_gemm
 # LOOPS: llvm.func @gptc_train_step(
+
+# -D also overrides the integer train settings; batch is the static B.
+# RUN: %gptc %s -D batch=5 --emit=nn | FileCheck %s --check-prefix=BATCH
+# BATCH: tensor<5x4xf32> {gptc.name = "x"}
+# RUN: not %gptc %s -D batch=0 2>&1 | FileCheck %s --check-prefix=BADBATCH
+# BADBATCH: error: -D batch=0: must be a positive integer
