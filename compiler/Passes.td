@@ -29,7 +29,8 @@ def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
 def ConvertNNToLinalg : Pass<"gptc-convert-nn-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers nn ops to linalg/tensor/arith/math on tensors";
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def MatmulToRuntimeCalls : Pass<"gptc-matmul-to-runtime-calls", "mlir::ModuleOp"> {
@@ -52,6 +53,16 @@ def EmitEntryPoints : Pass<"gptc-emit-entry-points", "mlir::ModuleOp"> {
     `gptc.manifest` string into a NUL-terminated global `gptc_manifest`.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+
+def FuseElementwise : Pass<"gptc-fuse-elementwise", "mlir::ModuleOp"> {
+  let summary = "Fuses elementwise linalg.generic chains, never into contractions";
+  let description = [{
+    Like linalg's elementwise fusion, restricted to consumers whose loops are all
+    parallel, so matmuls stay named ops that lower to the runtime's GEMM.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
 #endif

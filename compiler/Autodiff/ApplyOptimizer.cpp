@@ -91,10 +91,31 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
       b.clone(op, mapping);
     auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
 
+    // Clipping by the global gradient norm (hyper[15]; 0 turns it off), as
+    // torch.nn.utils.clip_grad_norm_: every gradient times min(1, max / norm).
+    SmallVector<Value> grads;
+    Value sumsq;
+    for (unsigned k = 0; k < numParams; ++k) {
+      Value g = mapping.lookup(gradReturn.getOperand(1 + k));
+      grads.push_back(g);
+      auto gt = cast<RankedTensorType>(g.getType());
+      Value sq = b.create<nn::MulOp>(loc, g, g);
+      Value s = b.create<nn::ReduceSumOp>(loc, sq, llvm::to_vector(llvm::seq<int64_t>(0, gt.getRank())));
+      sumsq = sumsq ? (Value)b.create<nn::AddOp>(loc, sumsq, s) : s;
+    }
+    if (sumsq) {
+      Value coef = b.create<nn::ClipScaleOp>(loc, sumsq, hyper);
+      for (Value &g : grads) {
+        auto gt = cast<RankedTensorType>(g.getType());
+        Value c = gt.getRank() == 0 ? coef : (Value)b.create<nn::BroadcastOp>(loc, gt, coef, ArrayRef<int64_t>{});
+        g = b.create<nn::MulOp>(loc, g, c);
+      }
+    }
+
     SmallVector<Value> newParams, newStates[2];
     for (unsigned k = 0; k < numParams; ++k) {
       Value param = entry->getArgument(k);
-      Value g = mapping.lookup(gradReturn.getOperand(1 + k));
+      Value g = grads[k];
       bool decay = cast<RankedTensorType>(param.getType()).getRank() >= 2;
       Location ploc = param.getLoc();
       if (kind == "sgd") {

@@ -24,6 +24,8 @@ struct ExprType {
   ElemType elem = ElemType::F32;
   std::vector<int64_t> shape; // Tensor (empty: a scalar tensor)
   std::string text;           // String
+  int node = -1;              // Tensor: the graph node computing it (see Graph.h)
+  std::vector<ExprType> items; // Tuple: the values (a block's results, split's parts)
 
   static ExprType constant(double v, bool isInt) {
     ExprType t;
@@ -54,7 +56,9 @@ struct Expr {
   double number = 0;       // Number
   bool isInteger = false;  // Number
   std::string name;        // Name, Call (callee), String (contents)
-  char op = 0;             // Unary ('-'), Binary ('+', '-', '*', '/', '@', '^')
+  // Unary ('-'); Binary ('+', '-', '*', '/', '@', '^', and the comparisons
+  // '<', '>', 'l' (<=), 'g' (>=), 'e' (==), 'n' (!=)).
+  char op = 0;
   std::vector<ExprPtr> args;         // operands / call arguments / list items
   std::vector<std::string> argNames; // Call: keyword of each argument ("" if positional)
   ExprType type;                     // set by Sema
@@ -71,12 +75,14 @@ struct TypeSpec {
 };
 
 struct Stmt {
-  enum Kind { Assign, Param } kind;
+  enum Kind { Assign, Param, Repeat, Return } kind;
   SourceLoc loc;
-  std::vector<std::string> names; // Assign targets (one for now), Param name
+  std::vector<std::string> names; // Assign targets (`q, k, v = ...`), Param name
   std::vector<SourceLoc> nameLocs;
   TypeSpec paramType; // Param
-  ExprPtr value;      // Assign: the expression; Param: the initializer call
+  ExprPtr value;      // Assign: the expression; Param: the initializer call; Repeat: the count
+  std::vector<ExprPtr> results; // Return: the returned values
+  std::vector<Stmt> body;       // Repeat: the statements repeated
 };
 
 struct Setting {
@@ -91,16 +97,20 @@ struct ModelInput {
   TypeSpec type;
 };
 
+/// A model, or a block (a function over tensors with its own params, whose
+/// statements end with `return`). A block's inputs may leave out their types.
 struct ModelDecl {
   std::string name;
   SourceLoc loc;
   std::vector<ModelInput> inputs;
   std::vector<Stmt> body;
+  bool isBlock = false;
 };
 
 struct Program {
   std::vector<Setting> config;
   std::vector<ModelDecl> models;
+  std::vector<ModelDecl> blocks;
   std::vector<Setting> train;
   SourceLoc trainLoc;
   bool hasTrain = false;

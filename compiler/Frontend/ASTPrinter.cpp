@@ -23,6 +23,16 @@ std::string ExprType::str() const {
 }
 
 namespace {
+std::string binaryOpSpelling(char op) {
+  switch (op) {
+  case 'l': return "<=";
+  case 'g': return ">=";
+  case 'e': return "==";
+  case 'n': return "!=";
+  }
+  return std::string(1, op);
+}
+
 void printExpr(const Expr &e, std::ostream &os, int indent) {
   std::string pad(indent, ' ');
   os << pad;
@@ -31,7 +41,7 @@ void printExpr(const Expr &e, std::ostream &os, int indent) {
   case Expr::Name: os << "Name " << e.name; break;
   case Expr::String: os << "String \"" << e.name << "\""; break;
   case Expr::Unary: os << "Unary " << e.op; break;
-  case Expr::Binary: os << "Binary " << e.op; break;
+  case Expr::Binary: os << "Binary " << binaryOpSpelling(e.op); break;
   case Expr::Call: os << "Call " << e.name; break;
   case Expr::List: os << "List"; break;
   case Expr::Tuple: os << "Tuple"; break;
@@ -55,31 +65,57 @@ void printSettings(const char *title, const std::vector<Setting> &settings, std:
     printExpr(*s.value, os, 4);
   }
 }
+
+void printBody(const std::vector<Stmt> &body, std::ostream &os, int indent) {
+  std::string pad(indent, ' ');
+  for (const Stmt &s : body) {
+    switch (s.kind) {
+    case Stmt::Param:
+      os << pad << "Param " << s.names[0] << " : " << s.paramType.elem << "\n";
+      for (const ExprPtr &d : s.paramType.dims)
+        printExpr(*d, os, indent + 2);
+      os << pad << "  init =\n";
+      printExpr(*s.value, os, indent + 4);
+      break;
+    case Stmt::Assign:
+      os << pad << "Assign";
+      for (const std::string &n : s.names)
+        os << " " << n;
+      os << "\n";
+      printExpr(*s.value, os, indent + 2);
+      break;
+    case Stmt::Repeat:
+      os << pad << "Repeat\n";
+      printExpr(*s.value, os, indent + 2);
+      printBody(s.body, os, indent + 2);
+      break;
+    case Stmt::Return:
+      os << pad << "Return\n";
+      for (const ExprPtr &r : s.results)
+        printExpr(*r, os, indent + 2);
+      break;
+    }
+  }
+}
+
+void printDecl(const char *kind, const ModelDecl &m, std::ostream &os) {
+  os << kind << " " << m.name << " @" << m.loc.line << ":" << m.loc.col << "\n";
+  for (const ModelInput &in : m.inputs) {
+    os << "  Input " << in.name << (in.type.elem.empty() ? "" : " : " + in.type.elem) << "\n";
+    for (const ExprPtr &d : in.type.dims)
+      printExpr(*d, os, 4);
+  }
+  printBody(m.body, os, 2);
+}
 } // namespace
 
 void printAST(const Program &program, std::ostream &os) {
   if (!program.config.empty())
     printSettings("Config", program.config, os);
-  for (const ModelDecl &m : program.models) {
-    os << "Model " << m.name << " @" << m.loc.line << ":" << m.loc.col << "\n";
-    for (const ModelInput &in : m.inputs) {
-      os << "  Input " << in.name << " : " << in.type.elem << "\n";
-      for (const ExprPtr &d : in.type.dims)
-        printExpr(*d, os, 4);
-    }
-    for (const Stmt &s : m.body) {
-      if (s.kind == Stmt::Param) {
-        os << "  Param " << s.names[0] << " : " << s.paramType.elem << "\n";
-        for (const ExprPtr &d : s.paramType.dims)
-          printExpr(*d, os, 4);
-        os << "    init =\n";
-        printExpr(*s.value, os, 6);
-      } else {
-        os << "  Assign " << s.names[0] << "\n";
-        printExpr(*s.value, os, 4);
-      }
-    }
-  }
+  for (const ModelDecl &b : program.blocks)
+    printDecl("Block", b, os);
+  for (const ModelDecl &m : program.models)
+    printDecl("Model", m, os);
   if (program.hasTrain)
     printSettings("Train", program.train, os);
 }

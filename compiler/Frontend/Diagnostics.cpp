@@ -38,6 +38,8 @@ void DiagnosticEngine::emit(const char *kind, SourceLoc loc, const std::string &
 }
 
 void DiagnosticEngine::error(SourceLoc loc, const std::string &message) {
+  if (!reported_.insert({loc.line, loc.col, message}).second)
+    return;
   ++errors_;
   emit("error", loc, message);
 }

@@ -4,7 +4,9 @@
 #define GPTC_FRONTEND_DIAGNOSTICS_H
 
 #include <iosfwd>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace gptc {
@@ -40,6 +42,9 @@ private:
   const SourceFile &file_;
   std::ostream &os_;
   int errors_ = 0;
+  // A block used many times (repeat 12 { ... }) would repeat its errors: each
+  // (line, col, message) is reported once.
+  std::set<std::tuple<int, int, std::string>> reported_;
 };
 
 } // namespace gptc

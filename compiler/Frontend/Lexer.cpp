@@ -31,6 +31,12 @@ const char *tokenKindName(TokenKind kind) {
   case TokenKind::At: return "'@'";
   case TokenKind::Caret: return "'^'";
   case TokenKind::Pipe: return "'|>'";
+  case TokenKind::Less: return "'<'";
+  case TokenKind::Greater: return "'>'";
+  case TokenKind::LessEq: return "'<='";
+  case TokenKind::GreaterEq: return "'>='";
+  case TokenKind::EqEq: return "'=='";
+  case TokenKind::NotEq: return "'!='";
   case TokenKind::KwConfig: return "'config'";
   case TokenKind::KwModel: return "'model'";
   case TokenKind::KwBlock: return "'block'";
@@ -45,7 +51,7 @@ const char *tokenKindName(TokenKind kind) {
 std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
   static const std::map<std::string, TokenKind> keywords = {
       {"config", TokenKind::KwConfig}, {"model", TokenKind::KwModel},
-      {"block", TokenKind::KwBlock},   {"param", TokenKind::KwParam},
+      {"param", TokenKind::KwParam},
       {"train", TokenKind::KwTrain},   {"return", TokenKind::KwReturn},
       {"repeat", TokenKind::KwRepeat}};
 
@@ -167,7 +173,27 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
     case ',': kind = TokenKind::Comma; break;
     case ':': kind = TokenKind::Colon; break;
     case ';': kind = TokenKind::Semicolon; break;
-    case '=': kind = TokenKind::Assign; break;
+    case '=':
+      kind = TokenKind::Assign;
+      if (i + 1 < s.size() && s[i + 1] == '=') {
+        kind = TokenKind::EqEq;
+        len = 2;
+      }
+      break;
+    case '<':
+    case '>': {
+      bool eq = i + 1 < s.size() && s[i + 1] == '=';
+      kind = c == '<' ? (eq ? TokenKind::LessEq : TokenKind::Less) : (eq ? TokenKind::GreaterEq : TokenKind::Greater);
+      len = eq ? 2 : 1;
+      break;
+    }
+    case '!':
+      if (i + 1 < s.size() && s[i + 1] == '=') {
+        kind = TokenKind::NotEq;
+        len = 2;
+        break;
+      }
+      goto unexpected;
     case '+': kind = TokenKind::Plus; break;
     case '-': kind = TokenKind::Minus; break;
     case '*':
@@ -188,7 +214,8 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
         break;
       }
       [[fallthrough]];
-    default: {
+    default:
+    unexpected: {
       // One character, even when UTF-8 spends several bytes on it.
       size_t len = 1;
       unsigned char lead = (unsigned char)c;

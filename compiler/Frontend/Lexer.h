@@ -20,6 +20,7 @@ enum class TokenKind {
   LParen, RParen, LBrace, RBrace, LBracket, RBracket,
   Comma, Colon, Semicolon, Assign,
   Plus, Minus, Star, Slash, At, Caret, Pipe, // Pipe is `|>`
+  Less, Greater, LessEq, GreaterEq, EqEq, NotEq,
   // keywords
   KwConfig, KwModel, KwBlock, KwParam, KwTrain, KwReturn, KwRepeat,
 };

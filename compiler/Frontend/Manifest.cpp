@@ -28,11 +28,13 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
     shape(os, param.shape);
     os << "\n";
   }
-  if (p.out) {
+  if (p.out >= 0) {
     os << "output out";
-    shape(os, p.out->type.shape);
+    shape(os, p.outType().shape);
     os << "\n";
   }
+  if (p.hasDropout)
+    os << "rng\n";
   const OptimizerSpec &o = p.train.optimizer;
   os << "optimizer " << o.kind << " " << o.lr << " " << o.momentum << " " << o.weightDecay << " "
      << o.beta1 << " " << o.beta2 << " " << o.eps << "\n";
@@ -42,6 +44,10 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   os << "steps " << p.train.steps << "\n";
   os << "seed " << p.train.seed << "\n";
   os << "validation " << p.train.validation << "\n";
+  os << "eval " << p.train.evalInterval << " " << p.train.evalIters << "\n";
+  os << "clip " << p.train.clip << "\n";
+  const ScheduleSpec &sch = p.train.schedule;
+  os << "schedule " << sch.kind << " " << sch.warmup << " " << sch.minLr << " " << sch.decaySteps << "\n";
   return os.str();
 }
 

@@ -16,7 +16,10 @@ public:
     Program program;
     while (!at(TokenKind::Eof)) {
       const Token &t = peek();
-      switch (t.kind) {
+      // `block NAME(...)` starts a block; elsewhere `block` is an ordinary name
+      // (nanoGPT calls its context length block_size, and configs say block = 256).
+      TokenKind kind = startsBlock() ? TokenKind::KwBlock : t.kind;
+      switch (kind) {
       case TokenKind::KwConfig:
         next();
         parseSettingsBlock(program.config);
@@ -29,17 +32,16 @@ public:
         parseSettingsBlock(program.train);
         break;
       case TokenKind::KwModel:
-        if (auto m = parseModel())
-          program.models.push_back(std::move(*m));
+      case TokenKind::KwBlock: {
+        bool isBlock = kind == TokenKind::KwBlock;
+        if (auto m = parseModel(isBlock))
+          (isBlock ? program.blocks : program.models).push_back(std::move(*m));
         else
           program.skippedTopLevel = true;
         break;
+      }
       case TokenKind::Invalid:
         next(); // already reported by the lexer
-        break;
-      case TokenKind::KwBlock:
-        diags_.error(t.loc, "'block' definitions are not supported yet; write the layers inline in the model");
-        skipBalancedBraces();
         break;
       default:
         diags_.error(t.loc, std::string("expected 'config', 'model' or 'train' at top level, found ") +
@@ -125,10 +127,13 @@ private:
       next();
     }
   }
+  bool startsBlock() const {
+    return at(TokenKind::Identifier) && peek().text == "block" && peek(1).kind == TokenKind::Identifier;
+  }
   void skipToTopLevelKeyword() {
     next();
     while (!at(TokenKind::Eof) && !at(TokenKind::KwConfig) && !at(TokenKind::KwModel) &&
-           !at(TokenKind::KwTrain) && !at(TokenKind::KwBlock))
+           !at(TokenKind::KwTrain) && !startsBlock())
       next();
   }
 
@@ -188,17 +193,22 @@ private:
     return expect(TokenKind::RBracket, "to close the shape");
   }
 
-  std::optional<ModelDecl> parseModel() {
+  // model NAME(input: TYPE, ...) { statements }
+  // block NAME(input[: TYPE], ...) { statements; return expr[, expr...] }
+  std::optional<ModelDecl> parseModel(bool isBlock) {
     SourceLoc kwLoc = next().loc;
     ModelDecl model;
     model.loc = kwLoc;
+    model.isBlock = isBlock;
+    const char *what = isBlock ? "block" : "model";
     if (!at(TokenKind::Identifier)) {
-      diags_.error(peek().loc, "expected the model's name after 'model', found " + describe(peek()));
+      diags_.error(peek().loc, std::string("expected the ") + what + "'s name after '" + what +
+                                   "', found " + describe(peek()));
       skipBalancedBraces();
       return std::nullopt;
     }
     model.name = next().text;
-    if (!expect(TokenKind::LParen, "after the model name")) {
+    if (!expect(TokenKind::LParen, isBlock ? "after the block name" : "after the model name")) {
       skipBalancedBraces();
       return std::nullopt;
     }
@@ -212,6 +222,10 @@ private:
           return std::nullopt;
         }
         in.name = next().text;
+        if (isBlock && !at(TokenKind::Colon)) { // a block's input types are optional
+          model.inputs.push_back(std::move(in));
+          continue;
+        }
         if (!expect(TokenKind::Colon, "after the input name") || !parseTypeSpec(in.type)) {
           skipBalancedBraces();
           return std::nullopt;
@@ -219,11 +233,18 @@ private:
         model.inputs.push_back(std::move(in));
       } while (accept(TokenKind::Comma));
     }
-    if (!expect(TokenKind::RParen, "to close the model inputs") ||
-        !expect(TokenKind::LBrace, "to open the model body")) {
+    if (!expect(TokenKind::RParen, isBlock ? "to close the block inputs" : "to close the model inputs") ||
+        !expect(TokenKind::LBrace, isBlock ? "to open the block body" : "to open the model body")) {
       skipBalancedBraces();
       return std::nullopt;
     }
+    parseBody(model.body);
+    expect(TokenKind::RBrace, isBlock ? "to close the block body" : "to close the model body");
+    return model;
+  }
+
+  /// Statements up to (not including) the closing '}'.
+  void parseBody(std::vector<Stmt> &body) {
     while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
       if (accept(TokenKind::Semicolon))
         continue;
@@ -231,14 +252,12 @@ private:
       std::string defines = nameBeingDefined();
       std::optional<Stmt> s = parseStatement();
       if (s) {
-        model.body.push_back(std::move(*s));
+        body.push_back(std::move(*s));
       } else {
         unparsed_.insert(defines);
         syncStatement(line);
       }
     }
-    expect(TokenKind::RBrace, "to close the model body");
-    return model;
   }
 
   std::optional<Stmt> parseStatement() {
@@ -263,9 +282,31 @@ private:
         return std::nullopt;
       return s;
     }
-    if (t.kind == TokenKind::KwReturn || t.kind == TokenKind::KwRepeat) {
-      diags_.error(t.loc, std::string(tokenKindName(t.kind)) + " is not supported inside a model yet");
-      return std::nullopt;
+    if (t.kind == TokenKind::KwReturn) {
+      next();
+      Stmt s;
+      s.kind = Stmt::Return;
+      s.loc = t.loc;
+      do {
+        ExprPtr value = parseExpr();
+        if (!value)
+          return std::nullopt;
+        s.results.push_back(std::move(value));
+      } while (accept(TokenKind::Comma));
+      return s;
+    }
+    if (t.kind == TokenKind::KwRepeat) { // repeat COUNT { statements }
+      next();
+      Stmt s;
+      s.kind = Stmt::Repeat;
+      s.loc = t.loc;
+      s.value = parseExpr();
+      if (!s.value || !expect(TokenKind::LBrace, "to open the repeated statements"))
+        return std::nullopt;
+      parseBody(s.body);
+      if (!expect(TokenKind::RBrace, "to close the repeated statements"))
+        return std::nullopt;
+      return s;
     }
     if (t.kind == TokenKind::Invalid) {
       next();
@@ -282,11 +323,15 @@ private:
     s.loc = t.loc;
     s.nameLocs.push_back(t.loc);
     s.names.push_back(next().text);
-    if (at(TokenKind::Comma)) {
-      diags_.error(peek().loc, "assigning several names at once is not supported yet");
-      return std::nullopt;
+    while (accept(TokenKind::Comma)) { // q, k, v = split(...)
+      if (!at(TokenKind::Identifier)) {
+        diags_.error(peek().loc, "expected a name to assign to, found " + describe(peek()));
+        return std::nullopt;
+      }
+      s.nameLocs.push_back(peek().loc);
+      s.names.push_back(next().text);
     }
-    if (!expect(TokenKind::Assign, ("after '" + s.names[0] + "'").c_str()))
+    if (!expect(TokenKind::Assign, ("after '" + s.names.back() + "'").c_str()))
       return std::nullopt;
     s.value = parseExpr();
     if (!s.value)
@@ -294,13 +339,25 @@ private:
     return s;
   }
 
-  // expr := additive
+  // expr := additive [comparison additive]
   ExprPtr parseExpr() {
     if (at(TokenKind::Pipe)) {
       diags_.error(peek().loc, "'|>' is not supported yet");
       return nullptr;
     }
-    return parseAdditive();
+    ExprPtr lhs = parseAdditive();
+    static const std::pair<TokenKind, char> comparisons[] = {
+        {TokenKind::Less, '<'}, {TokenKind::Greater, '>'}, {TokenKind::LessEq, 'l'},
+        {TokenKind::GreaterEq, 'g'}, {TokenKind::EqEq, 'e'}, {TokenKind::NotEq, 'n'}};
+    for (auto [kind, op] : comparisons)
+      if (lhs && at(kind)) {
+        SourceLoc loc = next().loc;
+        ExprPtr rhs = parseAdditive();
+        if (!rhs)
+          return nullptr;
+        return makeBinary(op, loc, std::move(lhs), std::move(rhs));
+      }
+    return lhs;
   }
 
   ExprPtr makeBinary(char op, SourceLoc loc, ExprPtr lhs, ExprPtr rhs) {

@@ -1,6 +1,7 @@
 #include "gptc/checkpoint.h"
 
 #include "gptc/safetensors.h"
+#include "gptc/text.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,8 @@ void saveCheckpoint(const std::string &path, const Model &model, const Settings 
       {"gptc.optimizer", model.m.optimizer},
       {"gptc.best_test_accuracy", std::to_string(p.best)},
       {"gptc.best_val_loss", std::to_string(p.bestValLoss)}};
+  if (!p.vocab.empty())
+    meta["gptc.vocab_hex"] = vocabToHex(p.vocab);
   saveSafetensors(path, model.namedState(), meta);
 }
 
@@ -52,6 +55,8 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
   s.seed = (int64_t)number("gptc.seed");
   p.best = number("gptc.best_test_accuracy");
   p.bestValLoss = number("gptc.best_val_loss");
+  if (auto it = f.metadata.find("gptc.vocab_hex"); it != f.metadata.end())
+    p.vocab = vocabFromHex(it->second);
 }
 
 } // namespace gptc

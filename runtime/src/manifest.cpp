@@ -77,6 +77,14 @@ Manifest parseManifest(const std::string &text) {
       is >> m.train.seed;
     } else if (key == "validation") {
       is >> m.train.validation;
+    } else if (key == "eval") {
+      is >> m.train.evalInterval >> m.train.evalIters;
+    } else if (key == "clip") {
+      is >> m.train.clip;
+    } else if (key == "schedule") {
+      is >> m.train.schedule >> m.train.warmup >> m.train.minLr >> m.train.decaySteps;
+    } else if (key == "rng") {
+      m.hasRng = true;
     }
     if (is.fail())
       throw std::runtime_error("malformed model manifest line: " + line);

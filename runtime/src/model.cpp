@@ -25,6 +25,13 @@ Model::Model(const Manifest &manifest) : m(manifest) {
   if (m.hasOutput)
     out = Tensor(m.floatType, m.outputShape);
   hyper = Tensor(m.floatType, {16});
+  rng = Tensor(DType::I32, {2});
+  rng.fill(0);
+}
+
+void Model::setDropout(uint64_t seed, bool training) {
+  rng.as<int32_t>()[0] = (int32_t)(uint32_t)(seed ^ (seed >> 32));
+  rng.as<int32_t>()[1] = training ? 1 : 0;
 }
 
 void Model::initialize(uint64_t seed) {
@@ -72,6 +79,7 @@ double Model::forward() {
   std::vector<void *> buffers;
   for (Tensor &p : params) buffers.push_back(p.data());
   for (Tensor &in : inputs) buffers.push_back(in.data());
+  if (m.hasRng) buffers.push_back(rng.data());
   buffers.push_back(loss.data());
   if (m.hasOutput) buffers.push_back(out.data());
   gptc_forward(buffers.data());
@@ -85,13 +93,14 @@ double Model::grad(std::vector<Tensor> &grads) {
   std::vector<void *> buffers;
   for (Tensor &p : params) buffers.push_back(p.data());
   for (Tensor &in : inputs) buffers.push_back(in.data());
+  if (m.hasRng) buffers.push_back(rng.data());
   buffers.push_back(loss.data());
   for (Tensor &g : grads) buffers.push_back(g.data());
   gptc_grad(buffers.data());
   return loss.get(0);
 }
 
-double Model::trainStep(const Settings &s, int64_t step) {
+double Model::trainStep(const Settings &s, int64_t step, double lr) {
   if (nextParams_.empty()) {
     nextParams_ = params;
     nextState_ = state;
@@ -99,20 +108,22 @@ double Model::trainStep(const Settings &s, int64_t step) {
   double t = (double)(step + 1);
   double h[16] = {0};
   if (m.optimizer == "adamw") {
-    double values[9] = {s.lr, s.beta1, s.beta2, s.eps, s.weightDecay,
+    double values[9] = {lr, s.beta1, s.beta2, s.eps, s.weightDecay,
                         1 - std::pow(s.beta1, t), 1 - std::pow(s.beta2, t), 1 - s.beta1, 1 - s.beta2};
     std::copy(values, values + 9, h);
   } else {
-    h[0] = s.lr;
+    h[0] = lr;
     h[1] = s.momentum;
     h[2] = s.weightDecay;
   }
+  h[15] = s.clip;
   for (int i = 0; i < 16; ++i)
     hyper.set(i, h[i]);
   std::vector<void *> buffers;
   for (Tensor &p : params) buffers.push_back(p.data());
   for (Tensor &st : state) buffers.push_back(st.data());
   for (Tensor &in : inputs) buffers.push_back(in.data());
+  if (m.hasRng) buffers.push_back(rng.data());
   buffers.push_back(hyper.data());
   buffers.push_back(loss.data());
   for (Tensor &p : nextParams_) buffers.push_back(p.data());

@@ -10,7 +10,7 @@ namespace {
 const char *kUsage =
     "usage: %s [options]\n"
     "Trains the compiled model '%s'. Every setting defaults to the model's train section.\n\n"
-    "  --data DIR            dataset directory (IDX files for idx_images)\n"
+    "  --data PATH           dataset: IDX directory (idx_images), text file (text), token directory (tokens)\n"
     "  --epochs N            passes over the training set\n"
     "  --steps N             stop after N optimizer steps (overrides --epochs)\n"
     "  --batch N             must equal the compiled batch size (shapes are static)\n"
@@ -18,6 +18,11 @@ const char *kUsage =
     "  --seed N              seed for initialisation and shuffling\n"
     "  --validation N        training examples held out for validation\n"
     "  --max-train N         use only the first N training examples\n"
+    "  --eval-interval N     evaluate every N steps (language models; 0: only at the end)\n"
+    "  --eval-iters N        batches per loss estimate (language models)\n"
+    "  --clip X              clip gradients to global norm X (0: off)\n"
+    "  --schedule constant|cosine  --warmup N  --min-lr X  --decay-steps N\n"
+    "                        learning rate: linear warmup, then constant or cosine decay to min-lr\n"
     "  --metrics FILE        append one JSON line per epoch\n"
     "  --save FILE           write a safetensors checkpoint after every epoch\n"
     "  --save-best FILE      write a checkpoint whenever the validation loss improves\n"
@@ -90,6 +95,17 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     else if (arg == "--gradcheck-samples") s.gradcheckSamples = integer();
     else if (arg == "--gradcheck-tol") s.gradcheckTol = number();
     else if (arg == "--quiet") s.quiet = true;
+    else if (arg == "--eval-interval") s.evalInterval = integer();
+    else if (arg == "--eval-iters") s.evalIters = integer();
+    else if (arg == "--clip") s.clip = number();
+    else if (arg == "--warmup") s.warmup = integer();
+    else if (arg == "--min-lr") s.minLr = number();
+    else if (arg == "--decay-steps") s.decaySteps = integer();
+    else if (arg == "--schedule") {
+      s.schedule = next();
+      if (s.schedule != "constant" && s.schedule != "cosine")
+        throw std::runtime_error("--schedule expects constant or cosine, got '" + s.schedule + "'");
+    }
     else throw std::runtime_error("unknown option '" + arg + "' (see --help)");
   }
   if (s.batch != m.train.batch)

@@ -3,6 +3,7 @@
 #include "gptc/abi.h"
 #include "gptc/checkpoint.h"
 #include "gptc/dataset.h"
+#include "gptc/lm_trainer.h"
 #include "gptc/model.h"
 #include "gptc/rng.h"
 #include "gptc/safetensors.h"
@@ -38,7 +39,8 @@ EvalResult evaluate(Model &model, const Dataset &d) {
     return r;
   int64_t B = model.m.train.batch, correct = 0, seen = 0;
   double lossSum = 0;
-  bool accuracy = model.m.hasOutput && (int64_t)d.labels.size() == d.count;
+  bool accuracy = model.m.hasOutput && model.m.outputShape.size() == 2 && (int64_t)d.labels.size() == d.count;
+  model.setDropout(0, false);
   for (int64_t first = 0; first < d.count; first += B) {
     int64_t real = std::min(B, d.count - first);
     model.loadBatch(d, nullptr, first);
@@ -65,14 +67,15 @@ EvalResult evaluate(Model &model, const Dataset &d) {
 // Gradient check and parity dump
 //===----------------------------------------------------------------------===//
 
-int gradcheck(Model &model, const Dataset &train, const Settings &s) {
+/// Checks the gradients of the batch already in `model.inputs`.
+int gradcheck(Model &model, const Settings &s) {
   bool f64 = model.m.floatType == DType::F64;
   double h = f64 ? 1e-5 : 1e-2; // near the cube root of machine epsilon
   double tol = s.gradcheckTol >= 0 ? s.gradcheckTol : (f64 ? 1e-6 : 1e-2);
   // Relative error |a - n| / max(|a|, |n|, floor): the floor keeps gradients
   // that are zero up to rounding from dividing by nothing.
   double floor = 1e-3;
-  model.loadBatch(train, nullptr, 0);
+  model.setDropout(s.seed, true); // forward and grad draw the same dropout mask
   std::vector<Tensor> grads;
   model.grad(grads);
   double worst = 0;
@@ -109,16 +112,16 @@ int gradcheck(Model &model, const Dataset &train, const Settings &s) {
   return ok ? 0 : 1;
 }
 
-void dump(Model &model, const Dataset &train, const Settings &s) {
-  std::vector<uint32_t> order = permutation(s.seed, kStreamShuffle, (uint32_t)train.count);
-  model.loadBatch(train, &order, 0);
+/// Dumps the batch already in `model.inputs`, its gradients and one step.
+void dump(Model &model, const Settings &s) {
+  model.setDropout(s.seed, true);
   std::vector<Tensor> grads;
   model.grad(grads);
   Tensor lossAtStart = model.loss;
   std::vector<std::pair<std::string, const Tensor *>> named;
   // One optimizer step on the same batch, so the update rule can be compared too.
   std::vector<Tensor> initial = model.params;
-  model.trainStep(s, 0);
+  model.trainStep(s, 0, s.warmup > 0 ? s.lr / (double)(s.warmup + 1) : s.lr);
   named.clear();
   for (size_t i = 0; i < initial.size(); ++i)
     named.emplace_back("param." + model.m.params[i].name, &initial[i]);
@@ -186,7 +189,10 @@ int train(Model &model, const Splits &data, Settings &s) {
       epochStart = seconds();
     }
     model.loadBatch(data.train, &order, inEpoch * B);
-    double loss = model.trainStep(s, step);
+    uint32_t words[4];
+    philox4x32(s.seed, kStreamDropout, step, words);
+    model.setDropout(((uint64_t)words[1] << 32) | words[0], true);
+    double loss = model.trainStep(s, step, learningRateAt(s, step, totalSteps));
     if (!std::isfinite(loss))
       throw std::runtime_error("the training loss became " + std::to_string(loss) + " at step " +
                                std::to_string(step + 1) + " (lower the learning rate?)");
@@ -265,20 +271,41 @@ int trainerMain(int argc, char **argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   try {
     Manifest manifest = parseManifest(gptc_manifest);
+    if (argc > 1 && std::strcmp(argv[1], "sample") == 0)
+      return sampleMain(argc, argv, manifest);
+    if (argc > 1 && std::strcmp(argv[1], "prepare") == 0)
+      return prepareMain(argc, argv);
     Settings settings = parseArgs(argc, argv, manifest);
     Model model(manifest);
     model.initialize(settings.seed);
-    Splits data = loadData(settings, manifest);
+    bool languageModel = manifest.train.data == "text" || manifest.train.data == "tokens";
+    TokenData text;
+    Splits data;
+    if (languageModel)
+      text = loadLanguageData(settings, manifest);
+    else
+      data = loadData(settings, manifest);
     if (settings.gradcheck || !settings.dump.empty()) {
       if (!settings.resume.empty()) { // check or dump the checkpoint's weights
         Progress p;
         loadCheckpoint(settings.resume, model, settings, p);
       }
+      // The first training batch.
+      if (languageModel) {
+        loadWindows(model, text.train, settings.seed, kStreamBatches, 0);
+      } else if (settings.gradcheck) {
+        model.loadBatch(data.train, nullptr, 0);
+      } else {
+        std::vector<uint32_t> order = permutation(settings.seed, kStreamShuffle, (uint32_t)data.train.count);
+        model.loadBatch(data.train, &order, 0);
+      }
       if (settings.gradcheck)
-        return gradcheck(model, data.train, settings);
-      dump(model, data.train, settings);
+        return gradcheck(model, settings);
+      dump(model, settings);
       return 0;
     }
+    if (languageModel)
+      return trainLanguageModel(model, text, settings);
     return train(model, data, settings);
   } catch (const std::exception &e) {
     std::fflush(stdout);

@@ -2,6 +2,8 @@
 #include "compiler/Conversion/NNToLinalg/Patterns.h"
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 namespace gptc {
 #define GEN_PASS_DEF_CONVERTNNTOLINALG
 #include "compiler/Passes.h.inc"
@@ -16,13 +18,14 @@ struct ConvertNNToLinalgPass : public gptc::impl::ConvertNNToLinalgBase<ConvertN
     ConversionTarget target(*ctx);
     target.addIllegalDialect<gptc::nn::NNDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
-                           math::MathDialect, func::FuncDialect>();
+                           math::MathDialect, func::FuncDialect, scf::SCFDialect>();
     RewritePatternSet patterns(ctx);
     gptc::populateElementwisePatterns(patterns);
     gptc::populateDataMovementPatterns(patterns);
     gptc::populateLinearPatterns(patterns);
     gptc::populateReductionPatterns(patterns);
     gptc::populateOptimizerPatterns(patterns);
+    gptc::populateIndexingPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
     // Step-function arguments are the runtime's parameter and data buffers:

@@ -13,6 +13,26 @@ Value hyperAt(OpBuilder &b, Location loc, Value hyper, int64_t i) {
   return b.create<tensor::ExtractOp>(loc, hyper, ValueRange{idx});
 }
 
+/// A scalar computed from scalars: extract, arith, tensor.from_elements.
+struct ClipScalePattern : public OpConversionPattern<nn::ClipScaleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::ClipScaleOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Type elem = op.getResult().getType().getElementType();
+    Value maxNorm = hyperAt(rewriter, loc, adaptor.getHyper(), 15);
+    Value sumsq = rewriter.create<tensor::ExtractOp>(loc, adaptor.getSumsq(), ValueRange{});
+    Value norm = rewriter.create<arith::AddFOp>(loc, rewriter.create<math::SqrtOp>(loc, sumsq),
+                                                scalar(rewriter, loc, elem, 1e-6));
+    Value one = scalar(rewriter, loc, elem, 1.0);
+    Value coef = rewriter.create<arith::MinimumFOp>(loc, rewriter.create<arith::DivFOp>(loc, maxNorm, norm), one);
+    Value off = rewriter.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLE, maxNorm, scalar(rewriter, loc, elem, 0.0));
+    Value result = rewriter.create<arith::SelectOp>(loc, off, one, coef);
+    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getResult().getType(), ValueRange{result});
+    return success();
+  }
+};
+
 struct SgdUpdatePattern : public OpConversionPattern<nn::SgdUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
@@ -84,5 +104,5 @@ struct AdamWUpdatePattern : public OpConversionPattern<nn::AdamWUpdateOp> {
 } // namespace
 
 void gptc::populateOptimizerPatterns(RewritePatternSet &patterns) {
-  patterns.add<SgdUpdatePattern, AdamWUpdatePattern>(patterns.getContext());
+  patterns.add<ClipScalePattern, SgdUpdatePattern, AdamWUpdatePattern>(patterns.getContext());
 }

@@ -166,3 +166,26 @@ SmallVector<Value> CrossEntropyOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
                                                getTargets(), dys[0]);
   return {dLogits, Value()};
 }
+
+SmallVector<Value> GatherOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  Value dTable = b.create<ScatterAddOp>(getLoc(), getTable().getType(), getIndices(), dys[0]);
+  return {dTable, Value()};
+}
+
+SmallVector<Value> SliceOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  return {b.create<PadOp>(getLoc(), getInput().getType(), dys[0], getAxis(), getStart())};
+}
+
+SmallVector<Value> PadOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  return {b.create<SliceOp>(getLoc(), getInput().getType(), dys[0], getAxis(), getStart())};
+}
+
+SmallVector<Value> MaskFillOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  // Filled positions do not depend on the input.
+  return {b.create<MaskFillOp>(getLoc(), dys[0], getMask(), b.getF64FloatAttr(0.0))};
+}
+
+SmallVector<Value> DropoutOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  // Same mask, same scale: the op is linear in its input.
+  return {b.create<DropoutOp>(getLoc(), dys[0], getRng(), getPAttr(), getSaltAttr()), Value()};
+}

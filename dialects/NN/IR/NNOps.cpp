@@ -224,3 +224,79 @@ LogicalResult AdamWUpdateOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/NN/IR/NNOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Indexing, slicing and masking
+//===----------------------------------------------------------------------===//
+
+/// [..., C] from indices [...] and a table [V, C].
+static LogicalResult verifyRows(Operation *op, RankedTensorType indices, RankedTensorType rows,
+                                RankedTensorType table) {
+  if (table.getRank() != 2)
+    return op->emitOpError("needs a rank-2 table, got ") << table;
+  if (rows.getRank() != indices.getRank() + 1 || rows.getShape().drop_back() != indices.getShape() ||
+      rows.getShape().back() != table.getDimSize(1))
+    return op->emitOpError("rows ") << rows << " must be the indices' shape " << indices
+                                    << " followed by the table width " << table.getDimSize(1);
+  if (rows.getElementType() != table.getElementType())
+    return op->emitOpError("table and rows must have one element type");
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  return verifyRows(*this, getIndices().getType(), getResult().getType(), getTable().getType());
+}
+
+LogicalResult ScatterAddOp::verify() {
+  return verifyRows(*this, getIndices().getType(), getUpdates().getType(), getResult().getType());
+}
+
+/// `small` fits in `large` at [start, start + size) along axis; other dims equal.
+static LogicalResult verifySliceShapes(Operation *op, RankedTensorType small, RankedTensorType large,
+                                       int64_t axis, int64_t start) {
+  if (small.getRank() != large.getRank() || small.getElementType() != large.getElementType())
+    return op->emitOpError("needs input and result of one rank and element type");
+  if (axis < 0 || axis >= large.getRank())
+    return op->emitOpError("axis ") << axis << " is out of range";
+  for (int64_t d = 0; d < large.getRank(); ++d)
+    if (d != axis && small.getDimSize(d) != large.getDimSize(d))
+      return op->emitOpError("shapes may differ only along axis ") << axis << ": " << small << " and " << large;
+  if (start < 0 || start + small.getDimSize(axis) > large.getDimSize(axis))
+    return op->emitOpError("part [") << start << ", " << start + small.getDimSize(axis)
+                                     << ") does not fit in dimension " << large.getDimSize(axis);
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  return verifySliceShapes(*this, getResult().getType(), getInput().getType(), getAxis(), getStart());
+}
+
+LogicalResult PadOp::verify() {
+  return verifySliceShapes(*this, getInput().getType(), getResult().getType(), getAxis(), getStart());
+}
+
+LogicalResult MaskFillOp::verify() {
+  auto type = getInput().getType();
+  auto mask = cast<ShapedType>(getMask().getType());
+  if (!mask.getElementType().isInteger(1) || mask.getRank() != 2)
+    return emitOpError("needs a rank-2 i1 mask, got ") << mask;
+  if (type.getRank() < 2 || type.getShape().take_back(2) != mask.getShape())
+    return emitOpError("mask ") << mask << " must match the last two dimensions of " << type;
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  if (getRng().getType().getShape() != ArrayRef<int64_t>{2})
+    return emitOpError("rng must be tensor<2xi32> ([seed, training]), got ") << getRng().getType();
+  if (!(getP().convertToDouble() >= 0 && getP().convertToDouble() < 1))
+    return emitOpError("p must be in [0, 1)");
+  return success();
+}
+
+LogicalResult ClipScaleOp::verify() {
+  if (getSumsq().getType().getRank() != 0 || getResult().getType() != getSumsq().getType())
+    return emitOpError("takes and gives a scalar tensor");
+  if (getHyper().getType().getRank() != 1 || getHyper().getType().getDimSize(0) != 16)
+    return emitOpError("needs the 16-element hyperparameter vector");
+  return success();
+}

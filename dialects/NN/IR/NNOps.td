@@ -176,8 +176,93 @@ def NN_CrossEntropyGradOp : NN_Op<"cross_entropy_grad", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Indexing, slicing and masking (embeddings, attention heads, causal masks)
+//===----------------------------------------------------------------------===//
+
+def NN_GatherOp : NN_Op<"gather", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "Rows of a table: result[i..., :] = table[indices[i...], :] (an embedding lookup)";
+  let description = [{
+    table: [V, C]; indices: [...] i32 in [0, V) (out-of-range indices are clamped);
+    result: [..., C].
+  }];
+  let arguments = (ins NN_FloatTensor:$table, NN_IndexTensor:$indices);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$table `,` $indices attr-dict `:` type($table) `,` type($indices) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_ScatterAddOp : NN_Op<"scatter_add", [Pure]> {
+  let summary = "Sums rows into a table: result[v, :] = sum of updates[i..., :] where indices[i...] == v";
+  let description = [{
+    The backward of gather. indices: [...] i32; updates: [..., C]; result: [V, C].
+  }];
+  let arguments = (ins NN_IndexTensor:$indices, NN_FloatTensor:$updates);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$indices `,` $updates attr-dict `:` type($indices) `,` type($updates) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_SliceOp : NN_Op<"slice", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "A contiguous part along one axis: result = input[..., start : start + size, ...]";
+  let description = [{ The size along `axis` is the result's; every other dimension is kept. }];
+  let arguments = (ins NN_FloatTensor:$input, I64Attr:$axis, I64Attr:$start);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_PadOp : NN_Op<"pad", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "Zeros of the result's shape with input placed at `start` along `axis` (the backward of slice)";
+  let arguments = (ins NN_FloatTensor:$input, I64Attr:$axis, I64Attr:$start);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_MaskFillOp : NN_Op<"mask_fill",
+    [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "`fill` where mask is true, else input; mask covers the last two dimensions";
+  let description = [{
+    mask: a constant i1 tensor [rows, cols] matching the input's last two
+    dimensions, repeated over the leading ones. A causal mask is true above the
+    diagonal (col > row), with fill = -inf before a softmax.
+  }];
+  let arguments = (ins NN_FloatTensor:$input, ElementsAttr:$mask, F64Attr:$fill);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $mask `,` $fill attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_DropoutOp : NN_Op<"dropout",
+    [Pure, AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "Inverted dropout with a counter-based mask";
+  let description = [{
+    rng = [seed, training]. While training, element i is kept when
+    hash(seed, salt, i) >= p * 2^32 and scaled by 1 / (1 - p), else zeroed; with
+    training = 0 the op is the identity. The mask depends only on (seed, salt, i),
+    so the backward is the same op applied to the incoming gradient.
+  }];
+  let arguments = (ins NN_FloatTensor:$input, NN_IndexTensor:$rng, F64Attr:$p, I64Attr:$salt);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $rng attr-dict `:` type($input) `,` type($rng)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Optimizer updates (appended to the training step after autodiff)
 //===----------------------------------------------------------------------===//
+
+def NN_ClipScaleOp : NN_Op<"clip_scale", [Pure, AllTypesMatch<["sumsq", "result"]>]> {
+  let summary = "The factor that clips gradients to a global norm, as torch.nn.utils.clip_grad_norm_";
+  let description = [{
+    sumsq: the sum of the squares of every gradient; max_norm = hyper[15].
+    Result: min(1, max_norm / (sqrt(sumsq) + 1e-6)), or 1 when max_norm is 0 (no clipping).
+  }];
+  let arguments = (ins NN_FloatTensor:$sumsq, NN_FloatTensor:$hyper);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$sumsq `,` $hyper attr-dict `:` type($sumsq) `,` type($hyper)";
+  let hasVerifier = 1;
+}
 
 def NN_SgdUpdateOp : NN_Op<"sgd_update", [Pure,
     AllTypesMatch<["param", "grad", "velocity", "new_param", "new_velocity"]>]> {

@@ -15,6 +15,7 @@ struct Progress {
   int64_t step = 0;
   double best = -1;              // best test accuracy so far (-1: none)
   double bestValLoss = INFINITY; // for --save-best
+  std::string vocab;             // language models: the characters of the token ids
 };
 
 void saveCheckpoint(const std::string &path, const Model &model, const Settings &s, const Progress &p);

@@ -22,6 +22,11 @@ struct TrainSettings {
   std::string data = "idx_images", dataDir;
   int64_t batch = 1, epochs = 1, steps = 0, seed = 1337, validation = 10000;
   double lr = 0.1, momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  int64_t evalInterval = 0, evalIters = 0; // 0: once per epoch (or at the end), over everything
+  double clip = 0;                         // max global gradient norm; 0: off
+  std::string schedule = "constant";       // constant | cosine
+  int64_t warmup = 0, decaySteps = 0;      // decaySteps 0: the run's total steps
+  double minLr = 0;
 };
 
 struct Manifest {
@@ -31,6 +36,7 @@ struct Manifest {
   bool hasOutput = false;
   std::vector<int64_t> outputShape;
   std::string optimizer = "sgd";
+  bool hasRng = false; // the step functions take [seed, training] after the inputs (dropout)
   TrainSettings train;
 
   /// Optimizer state tensors per param: {"velocity"} or {"m", "v"}.

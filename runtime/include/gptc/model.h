@@ -22,6 +22,7 @@ public:
   std::vector<Tensor> params, state; // state: per state kind, then per param
   std::vector<Tensor> inputs;        // the current batch
   Tensor loss, out, hyper;
+  Tensor rng; // [seed, training] for dropout, when the model has any
 
   /// Draws every parameter from its initializer with the counter-based RNG;
   /// zeroes the optimizer state.
@@ -35,8 +36,12 @@ public:
   double forward();
   /// The loss, and dloss/dparam for every param into `grads`.
   double grad(std::vector<Tensor> &grads);
-  /// One optimizer step (`step` counts from 0); returns the loss before it.
-  double trainStep(const Settings &s, int64_t step);
+  /// Dropout draws a fresh mask per seed while training and is off otherwise.
+  void setDropout(uint64_t seed, bool training);
+  /// One optimizer step (`step` counts from 0) at learning rate `lr`; returns
+  /// the loss before it.
+  double trainStep(const Settings &s, int64_t step, double lr);
+  double trainStep(const Settings &s, int64_t step) { return trainStep(s, step, s.lr); }
 
   /// Params by their DSL names, then optimizer.<param>.<state kind>.
   std::vector<std::pair<std::string, const Tensor *>> namedState() const;

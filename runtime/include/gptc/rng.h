@@ -27,6 +27,10 @@ enum RngStream : uint64_t {
   kStreamShuffle = 2ull << 32,  // + epoch
   kStreamData = 3ull << 32,     // synthetic data
   kStreamGradcheck = 4ull << 32,
+  kStreamBatches = 5ull << 32,  // language-model training windows
+  kStreamEval = 6ull << 32,     // + split: evaluation windows
+  kStreamDropout = 7ull << 32,  // per-step dropout seeds
+  kStreamSample = 8ull << 32,   // sampling
 };
 
 } // namespace gptc

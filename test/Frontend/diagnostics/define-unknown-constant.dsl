@@ -6,5 +6,5 @@ model m(x: f32[B, width]) {
 }
 train { batch = 10  data = random() optimizer = sgd(lr = 0.1) }
 
-# CHECK: {{.*}}define-unknown-constant.dsl: error: -D hidden: no config constant or integer train setting named 'hidden'
+# CHECK: {{.*}}define-unknown-constant.dsl: error: -D hidden: no config constant or train setting named 'hidden'
 # CHECK: 1 error generated.

@@ -9,6 +9,6 @@ model m(x: f32[B, 4]) {
 train { batch = 10  data = random() optimizer = sgd(lr = 0.1) }
 
 # CHECK: {{.*}}several-errors.dsl:4:7: error: unknown function 'sigmod'
-# CHECK: {{.*}}several-errors.dsl:5:9: error: '@' needs rank-2 or rank-3 operands (rank 3 @ rank 2 applies the matrix to every row), got f32[10, 4] @ f32[4]
+# CHECK: {{.*}}several-errors.dsl:5:9: error: '@' needs operands of rank 2 or more, of equal rank or with a rank-2 right side (applied to every row), got f32[10, 4] @ f32[4]
 # CHECK: {{.*}}several-errors.dsl:6:11: error: undefined name 'undefined_name'
 # CHECK: 3 errors generated.

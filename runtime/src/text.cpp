@@ -1,0 +1,162 @@
+#include "gptc/text.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace gptc {
+
+namespace {
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot open " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<uint16_t> readTokens(const std::string &path, size_t vocabSize) {
+  std::string bytes = readFile(path);
+  if (bytes.size() % 2)
+    throw std::runtime_error(path + ": " + std::to_string(bytes.size()) +
+                             " bytes is not a whole number of uint16 tokens");
+  std::vector<uint16_t> tokens(bytes.size() / 2);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    tokens[i] = (uint16_t)((unsigned char)bytes[2 * i] | ((unsigned char)bytes[2 * i + 1] << 8));
+    if (tokens[i] >= vocabSize)
+      throw std::runtime_error(path + ": token " + std::to_string(tokens[i]) + " at position " +
+                               std::to_string(i) + " is outside the vocabulary of " +
+                               std::to_string(vocabSize));
+  }
+  return tokens;
+}
+
+void writeFile(const std::string &path, const std::string &bytes) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out || !out.write(bytes.data(), bytes.size()))
+      throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+std::string tokenBytes(const std::vector<uint16_t> &tokens) {
+  std::string bytes(tokens.size() * 2, '\0');
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    bytes[2 * i] = (char)(tokens[i] & 0xff);
+    bytes[2 * i + 1] = (char)(tokens[i] >> 8);
+  }
+  return bytes;
+}
+
+} // namespace
+
+std::vector<uint16_t> encode(const std::string &vocab, const std::string &text) {
+  int index[256];
+  std::fill(index, index + 256, -1);
+  for (size_t i = 0; i < vocab.size(); ++i)
+    index[(unsigned char)vocab[i]] = (int)i;
+  std::vector<uint16_t> ids;
+  ids.reserve(text.size());
+  for (char c : text) {
+    int id = index[(unsigned char)c];
+    if (id < 0) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "character 0x%02x ('%c') is not in the vocabulary", (unsigned char)c,
+                    c >= 32 && c < 127 ? c : '?');
+      throw std::runtime_error(buf);
+    }
+    ids.push_back((uint16_t)id);
+  }
+  return ids;
+}
+
+TokenData loadTextFile(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw std::runtime_error(path + " is a directory; text data is one plain text file (--data FILE)");
+  std::string text = readFile(path);
+  if (text.size() < 2)
+    throw std::runtime_error(path + ": too little text to train on (" + std::to_string(text.size()) + " bytes)");
+  bool seen[256] = {false};
+  for (char c : text)
+    seen[(unsigned char)c] = true;
+  TokenData d;
+  d.source = path;
+  for (int c = 0; c < 256; ++c)
+    if (seen[c])
+      d.vocab.push_back((char)c);
+  std::vector<uint16_t> all = encode(d.vocab, text);
+  size_t cut = (size_t)(all.size() * 0.9); // nanoGPT's prepare.py: first 90% train, last 10% val
+  d.train.assign(all.begin(), all.begin() + cut);
+  d.val.assign(all.begin() + cut, all.end());
+  return d;
+}
+
+// meta.json: {"vocab_size": N, "chars_hex": "0a2021..."}: the characters as hex
+// bytes, so any byte survives without JSON escaping.
+TokenData loadTokenDir(const std::string &dir) {
+  TokenData d;
+  d.source = dir;
+  std::string meta = readFile(dir + "/meta.json");
+  auto field = [&](const std::string &key) -> std::string {
+    size_t k = meta.find("\"" + key + "\"");
+    if (k == std::string::npos)
+      throw std::runtime_error(dir + "/meta.json: no \"" + key + "\" field");
+    size_t colon = meta.find(':', k);
+    size_t start = meta.find_first_not_of(" \t\n\"", colon + 1);
+    size_t end = meta.find_first_of(",}\"", start);
+    if (colon == std::string::npos || start == std::string::npos || end == std::string::npos)
+      throw std::runtime_error(dir + "/meta.json: malformed \"" + key + "\" field");
+    return meta.substr(start, end - start);
+  };
+  d.vocab = vocabFromHex(field("chars_hex"));
+  long size = std::strtol(field("vocab_size").c_str(), nullptr, 10);
+  if (size != (long)d.vocab.size())
+    throw std::runtime_error(dir + "/meta.json: vocab_size " + std::to_string(size) + " but " +
+                             std::to_string(d.vocab.size()) + " characters");
+  d.train = readTokens(dir + "/train.bin", d.vocab.size());
+  d.val = readTokens(dir + "/val.bin", d.vocab.size());
+  return d;
+}
+
+void writeTokenDir(const TokenData &data, const std::string &dir) {
+  mkdir(dir.c_str(), 0755);
+  writeFile(dir + "/train.bin", tokenBytes(data.train));
+  writeFile(dir + "/val.bin", tokenBytes(data.val));
+  writeFile(dir + "/meta.json", "{\"vocab_size\": " + std::to_string(data.vocab.size()) + ", \"chars_hex\": \"" +
+                                    vocabToHex(data.vocab) + "\"}\n");
+}
+
+std::string vocabToHex(const std::string &vocab) {
+  static const char *digits = "0123456789abcdef";
+  std::string hex;
+  for (char c : vocab) {
+    hex.push_back(digits[(unsigned char)c >> 4]);
+    hex.push_back(digits[(unsigned char)c & 15]);
+  }
+  return hex;
+}
+
+std::string vocabFromHex(const std::string &hex) {
+  auto nibble = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw std::runtime_error("malformed hex vocabulary");
+  };
+  if (hex.size() % 2)
+    throw std::runtime_error("malformed hex vocabulary (odd length)");
+  std::string vocab;
+  for (size_t i = 0; i < hex.size(); i += 2)
+    vocab.push_back((char)(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
+  return vocab;
+}
+
+} // namespace gptc
