@@ -26,3 +26,9 @@ config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%fashion", fashion))
 config.substitutions.append(("%examples", os.path.join(config.gptc_src_root, "examples")))
 config.substitutions.append(("%testtools", os.path.join(config.gptc_src_root, "test", "tools")))
+
+# tinyshakespeare lives next to the repository (../shared/data), never in it.
+shakespeare = os.path.normpath(os.path.join(config.gptc_src_root, "..", "shared", "data", "tinyshakespeare.txt"))
+if os.path.exists(shakespeare):
+    config.available_features.add("shakespeare")
+config.substitutions.append(("%shakespeare", shakespeare))

@@ -2,6 +2,7 @@
 
 #include "gptc/checkpoint.h"
 #include "gptc/rng.h"
+#include "gptc/safetensors.h"
 
 #include <algorithm>
 #include <chrono>
@@ -201,6 +202,49 @@ int trainLanguageModel(Model &model, const TokenData &data, Settings &s) {
               trainedSteps ? 1000 * trainSeconds / trainedSteps : 0.0,
               trainSeconds > 0 ? (double)(trainedSteps * B * T) / trainSeconds : 0.0);
   return 0;
+}
+
+void dumpLanguageModel(Model &model, const TokenData &data, const Settings &s) {
+  loadWindows(model, data.train, s.seed, kStreamBatches, 0);
+  model.setDropout(s.seed, true);
+  std::vector<Tensor> grads;
+  model.grad(grads);
+  Tensor lossAtStart = model.loss;
+  std::vector<Tensor> initial = model.params;
+  int64_t total = s.steps > 0 ? s.steps : s.dumpSteps;
+  std::vector<Tensor> batches;
+  Tensor lrs(DType::F64, {s.dumpSteps});
+  for (int64_t step = 0; step < s.dumpSteps; ++step) {
+    loadWindows(model, data.train, s.seed, kStreamBatches, step);
+    batches.push_back(model.inputs[0]);
+    batches.push_back(model.inputs[1]);
+    double lr = learningRateAt(s, step, total);
+    lrs.set(step, lr);
+    model.setDropout(s.seed + step, true);
+    model.trainStep(s, step, lr);
+  }
+  std::vector<std::pair<std::string, const Tensor *>> named;
+  for (size_t i = 0; i < initial.size(); ++i)
+    named.emplace_back("param." + model.m.params[i].name, &initial[i]);
+  named.emplace_back("loss", &lossAtStart);
+  for (size_t i = 0; i < grads.size(); ++i)
+    named.emplace_back("grad." + model.m.params[i].name, &grads[i]);
+  for (size_t k = 0; k < batches.size(); ++k)
+    named.emplace_back("batch" + std::to_string(k / 2) + "." + model.m.inputs[k % 2].name, &batches[k]);
+  named.emplace_back("lr", &lrs);
+  for (size_t i = 0; i < model.params.size(); ++i)
+    named.emplace_back("final." + model.m.params[i].name, &model.params[i]);
+  char optimizer[512];
+  std::snprintf(optimizer, sizeof optimizer, "%s %.17g %.17g %.17g %.17g %.17g %.17g", model.m.optimizer.c_str(),
+                s.lr, s.momentum, s.weightDecay, s.beta1, s.beta2, s.eps);
+  char schedule[256];
+  std::snprintf(schedule, sizeof schedule, "%s %lld %.17g %lld %lld", s.schedule.c_str(), (long long)s.warmup,
+                s.minLr, (long long)(s.decaySteps > 0 ? s.decaySteps : total), (long long)s.dumpSteps);
+  saveSafetensors(s.dump, named,
+                  {{"gptc.model", model.m.model},
+                   {"gptc.optimizer", optimizer},
+                   {"gptc.schedule", schedule},
+                   {"gptc.clip", number(s.clip, "%.17g")}});
 }
 
 //===----------------------------------------------------------------------===//

@@ -31,6 +31,7 @@ const char *kUsage =
     "  --gradcheck-samples N elements checked per parameter (default 20)\n"
     "  --gradcheck-tol X     largest accepted relative error\n"
     "  --dump FILE           write params, first batch, loss and gradients (safetensors) and exit\n"
+    "  --dump-steps N        language models: also N training steps, their batches and the params after\n"
     "  --quiet               no per-epoch lines, only the JSON summary\n";
 
 } // namespace
@@ -95,6 +96,7 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     else if (arg == "--gradcheck-samples") s.gradcheckSamples = integer();
     else if (arg == "--gradcheck-tol") s.gradcheckTol = number();
     else if (arg == "--quiet") s.quiet = true;
+    else if (arg == "--dump-steps") s.dumpSteps = integer();
     else if (arg == "--eval-interval") s.evalInterval = integer();
     else if (arg == "--eval-iters") s.evalIters = integer();
     else if (arg == "--clip") s.clip = number();

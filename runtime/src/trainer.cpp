@@ -301,7 +301,10 @@ int trainerMain(int argc, char **argv) {
       }
       if (settings.gradcheck)
         return gradcheck(model, settings);
-      dump(model, settings);
+      if (languageModel)
+        dumpLanguageModel(model, text, settings);
+      else
+        dump(model, settings);
       return 0;
     }
     if (languageModel)

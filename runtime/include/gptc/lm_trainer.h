@@ -24,6 +24,10 @@ void loadWindows(Model &model, const std::vector<uint16_t> &tokens, uint64_t see
 double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps);
 
 int trainLanguageModel(Model &model, const TokenData &data, Settings &s);
+/// --dump for language models: the initial params, the first batch, its loss
+/// and gradients, then --dump-steps training steps (each batch and learning
+/// rate recorded) and the params after them, for replaying in PyTorch.
+void dumpLanguageModel(Model &model, const TokenData &data, const Settings &s);
 int sampleMain(int argc, char **argv, const Manifest &m);
 int prepareMain(int argc, char **argv);
 

@@ -14,6 +14,7 @@ struct Settings : TrainSettings {
   int64_t maxTrain = 0;
   bool gradcheck = false, quiet = false;
   int64_t gradcheckSamples = 20;
+  int64_t dumpSteps = 1; // language models: optimizer steps recorded by --dump
   double gradcheckTol = -1; // default: 1e-6 for f64 models, 1e-2 for f32
 };
 
