@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace gptc {
@@ -41,7 +42,10 @@ TokenData loadLanguageData(const Settings &s, const Manifest &m) {
   if (s.dataDir.empty())
     throw std::runtime_error("no data: give a " + std::string(m.train.data == "text" ? "text file" : "token directory") +
                              " with --data");
-  TokenData d = m.train.data == "tokens" ? loadTokenDir(s.dataDir) : loadTextFile(s.dataDir);
+  // A directory is prepared tokens (train.bin, val.bin, meta.json); a file is text.
+  struct stat st;
+  bool isDir = stat(s.dataDir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  TokenData d = m.train.data == "tokens" || isDir ? loadTokenDir(s.dataDir) : loadTextFile(s.dataDir);
   int64_t T = m.inputs[0].shape[1];
   for (auto *split : {&d.train, &d.val})
     if ((int64_t)split->size() < T + 1)
