@@ -9,7 +9,7 @@ PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libboost-program-options-dev libgtest-dev zlib1g-dev
   python3 python3-torch python3-numpy
-  dataset-fashion-mnist
+  dataset-fashion-mnist fortunes
 )
 
 missing=()

@@ -76,18 +76,6 @@ void loadWindows(Model &model, const std::vector<uint16_t> &tokens, uint64_t see
   }
 }
 
-double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps) {
-  if (step < s.warmup)
-    return s.lr * (double)(step + 1) / (double)(s.warmup + 1);
-  if (s.schedule != "cosine")
-    return s.lr;
-  int64_t decay = s.decaySteps > 0 ? s.decaySteps : totalSteps;
-  if (step > decay || decay <= s.warmup)
-    return s.minLr;
-  double ratio = (double)(step - s.warmup) / (double)(decay - s.warmup);
-  return s.minLr + 0.5 * (1.0 + std::cos(M_PI * ratio)) * (s.lr - s.minLr);
-}
-
 namespace {
 
 /// The mean loss over `iters` random windows of a split, dropout off.

@@ -1,5 +1,6 @@
 #include "gptc/settings.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -114,6 +115,18 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     throw std::runtime_error("--batch " + std::to_string(s.batch) + ": the model was compiled for batch " +
                              std::to_string(m.train.batch) + " (shapes are static; recompile with gptc -D batch=" + std::to_string(s.batch) + ")");
   return s;
+}
+
+double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps) {
+  if (step < s.warmup)
+    return s.lr * (double)(step + 1) / (double)(s.warmup + 1);
+  if (s.schedule != "cosine")
+    return s.lr;
+  int64_t decay = s.decaySteps > 0 ? s.decaySteps : totalSteps;
+  if (step > decay || decay <= s.warmup)
+    return s.minLr;
+  double ratio = (double)(step - s.warmup) / (double)(decay - s.warmup);
+  return s.minLr + 0.5 * (1.0 + std::cos(M_PI * ratio)) * (s.lr - s.minLr);
 }
 
 } // namespace gptc

@@ -19,9 +19,6 @@ TokenData loadLanguageData(const Settings &s, const Manifest &m);
 void loadWindows(Model &model, const std::vector<uint16_t> &tokens, uint64_t seed, uint64_t stream,
                  uint64_t counter);
 
-/// The learning rate of a step: linear warmup, then constant or cosine decay
-/// to min_lr over decay_steps (default: all steps), as nanoGPT's get_lr.
-double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps);
 
 int trainLanguageModel(Model &model, const TokenData &data, Settings &s);
 /// --dump for language models: the initial params, the first batch, its loss

@@ -22,6 +22,10 @@ struct Settings : TrainSettings {
 /// option. --help prints the usage and exits.
 Settings parseArgs(int argc, char **argv, const Manifest &m);
 
+/// The learning rate of a step: linear warmup, then constant or cosine decay
+/// to min_lr over decay_steps (default: all steps), as nanoGPT's get_lr.
+double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps);
+
 } // namespace gptc
 
 #endif
