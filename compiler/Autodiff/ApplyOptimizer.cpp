@@ -21,6 +21,52 @@ SmallVector<StringRef> stateNames(StringRef optimizer) {
   return {"velocity"};
 }
 
+/// Clips `grads` by their global norm (hyper[15]; 0 turns it off), as
+/// torch.nn.utils.clip_grad_norm_, then builds one update op per parameter.
+/// Returns params' then each state kind's new tensors.
+SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, StringRef kind, ValueRange params,
+                                ValueRange state, SmallVector<Value> grads, Value hyper) {
+  unsigned numParams = params.size();
+  Value sumsq;
+  for (Value g : grads) {
+    auto gt = cast<RankedTensorType>(g.getType());
+    Value sq = b.create<nn::MulOp>(loc, g, g);
+    Value s = b.create<nn::ReduceSumOp>(loc, sq, llvm::to_vector(llvm::seq<int64_t>(0, gt.getRank())));
+    sumsq = sumsq ? (Value)b.create<nn::AddOp>(loc, sumsq, s) : s;
+  }
+  if (sumsq) {
+    Value coef = b.create<nn::ClipScaleOp>(loc, sumsq, hyper);
+    for (Value &g : grads) {
+      auto gt = cast<RankedTensorType>(g.getType());
+      Value c = gt.getRank() == 0 ? coef : (Value)b.create<nn::BroadcastOp>(loc, gt, coef, ArrayRef<int64_t>{});
+      g = b.create<nn::MulOp>(loc, g, c);
+    }
+  }
+  SmallVector<Value> newParams, newStates[2];
+  for (unsigned k = 0; k < numParams; ++k) {
+    Value param = params[k];
+    Value g = grads[k];
+    bool decay = cast<RankedTensorType>(param.getType()).getRank() >= 2;
+    Location ploc = param.getLoc();
+    if (kind == "sgd") {
+      auto update = b.create<nn::SgdUpdateOp>(ploc, TypeRange{param.getType(), param.getType()}, param, g,
+                                              state[k], hyper, decay);
+      newParams.push_back(update.getNewParam());
+      newStates[0].push_back(update.getNewVelocity());
+    } else {
+      auto update = b.create<nn::AdamWUpdateOp>(ploc, TypeRange{param.getType(), param.getType(), param.getType()},
+                                                param, g, state[k], state[numParams + k], hyper, decay);
+      newParams.push_back(update.getNewParam());
+      newStates[0].push_back(update.getNewM());
+      newStates[1].push_back(update.getNewV());
+    }
+  }
+  SmallVector<Value> results(newParams);
+  for (unsigned s = 0; s < stateNames(kind).size(); ++s)
+    results.append(newStates[s]);
+  return results;
+}
+
 struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -91,52 +137,34 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
       b.clone(op, mapping);
     auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
 
-    // Clipping by the global gradient norm (hyper[15]; 0 turns it off), as
-    // torch.nn.utils.clip_grad_norm_: every gradient times min(1, max / norm).
     SmallVector<Value> grads;
-    Value sumsq;
-    for (unsigned k = 0; k < numParams; ++k) {
-      Value g = mapping.lookup(gradReturn.getOperand(1 + k));
-      grads.push_back(g);
-      auto gt = cast<RankedTensorType>(g.getType());
-      Value sq = b.create<nn::MulOp>(loc, g, g);
-      Value s = b.create<nn::ReduceSumOp>(loc, sq, llvm::to_vector(llvm::seq<int64_t>(0, gt.getRank())));
-      sumsq = sumsq ? (Value)b.create<nn::AddOp>(loc, sumsq, s) : s;
-    }
-    if (sumsq) {
-      Value coef = b.create<nn::ClipScaleOp>(loc, sumsq, hyper);
-      for (Value &g : grads) {
-        auto gt = cast<RankedTensorType>(g.getType());
-        Value c = gt.getRank() == 0 ? coef : (Value)b.create<nn::BroadcastOp>(loc, gt, coef, ArrayRef<int64_t>{});
-        g = b.create<nn::MulOp>(loc, g, c);
-      }
-    }
-
-    SmallVector<Value> newParams, newStates[2];
-    for (unsigned k = 0; k < numParams; ++k) {
-      Value param = entry->getArgument(k);
-      Value g = grads[k];
-      bool decay = cast<RankedTensorType>(param.getType()).getRank() >= 2;
-      Location ploc = param.getLoc();
-      if (kind == "sgd") {
-        auto update = b.create<nn::SgdUpdateOp>(ploc, TypeRange{param.getType(), param.getType()}, param, g,
-                                                entry->getArgument(numParams + k), hyper, decay);
-        newParams.push_back(update.getNewParam());
-        newStates[0].push_back(update.getNewVelocity());
-      } else {
-        auto update = b.create<nn::AdamWUpdateOp>(
-            ploc, TypeRange{param.getType(), param.getType(), param.getType()}, param, g,
-            entry->getArgument(numParams + k), entry->getArgument(2 * numParams + k), hyper, decay);
-        newParams.push_back(update.getNewParam());
-        newStates[0].push_back(update.getNewM());
-        newStates[1].push_back(update.getNewV());
-      }
-    }
+    for (unsigned k = 0; k < numParams; ++k)
+      grads.push_back(mapping.lookup(gradReturn.getOperand(1 + k)));
     SmallVector<Value> results = {mapping.lookup(gradReturn.getOperand(0))};
-    results.append(newParams);
-    for (unsigned s = 0; s < states.size(); ++s)
-      results.append(newStates[s]);
+    results.append(buildUpdates(b, loc, kind, entry->getArguments().take_front(numParams),
+                                entry->getArguments().slice(numParams, numParams * states.size()), grads, hyper));
     b.create<func::ReturnOp>(loc, results);
+
+    // @apply_grads(params, state, grads, hyper) -> (params', state'): the same
+    // update from gradients the runtime accumulated over several micro-batches.
+    SmallVector<Type> applyArgs, applyResults;
+    for (unsigned k = 0; k <= states.size(); ++k)
+      for (unsigned i : paramArgs)
+        applyArgs.push_back(grad.getArgumentTypes()[i]);
+    applyResults = applyArgs;
+    for (unsigned i : paramArgs)
+      applyArgs.push_back(grad.getArgumentTypes()[i]);
+    applyArgs.push_back(hyperType);
+    b.setInsertionPointAfter(step);
+    auto apply = b.create<func::FuncOp>(loc, "apply_grads", b.getFunctionType(applyArgs, applyResults));
+    Block *applyEntry = apply.addEntryBlock();
+    b.setInsertionPointToStart(applyEntry);
+    ValueRange applyValues = applyEntry->getArguments();
+    unsigned numState = numParams * states.size();
+    SmallVector<Value> applyGrads(applyValues.slice(numParams + numState, numParams));
+    b.create<func::ReturnOp>(loc, buildUpdates(b, loc, kind, applyValues.take_front(numParams),
+                                               applyValues.slice(numParams, numState), applyGrads,
+                                               applyValues.back()));
   }
 };
 

@@ -46,6 +46,7 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   os << "validation " << p.train.validation << "\n";
   os << "eval " << p.train.evalInterval << " " << p.train.evalIters << "\n";
   os << "clip " << p.train.clip << "\n";
+  os << "accum " << p.train.gradAccum << "\n";
   const ScheduleSpec &sch = p.train.schedule;
   os << "schedule " << sch.kind << " " << sch.warmup << " " << sch.minLr << " " << sch.decaySteps << "\n";
   return os.str();

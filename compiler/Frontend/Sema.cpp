@@ -92,7 +92,8 @@ private:
         {"steps", {&TrainSpec::steps, true}},      {"seed", {&TrainSpec::seed, true}},
         {"validation", {&TrainSpec::validation, true}},
         {"eval_interval", {&TrainSpec::evalInterval, true}},
-        {"eval_iters", {&TrainSpec::evalIters, true}}};
+        {"eval_iters", {&TrainSpec::evalIters, true}},
+        {"grad_accum", {&TrainSpec::gradAccum, false}}};
     return integers;
   }
 
@@ -201,7 +202,7 @@ private:
       } else {
         diags_.error(s.loc, "unknown train setting '" + s.name +
                                 "' (expected batch, epochs, steps, seed, validation, eval_interval, "
-                                "eval_iters, data, optimizer, schedule or clip)");
+                                "eval_iters, grad_accum, data, optimizer, schedule or clip)");
       }
     }
     for (auto &[name, slot] : trainNumbers())
@@ -1042,7 +1043,8 @@ private:
     return e.name == "mean" ? scale(e.loc, s, 1.0 / (double)count) : s;
   }
 
-  /// softmax / log_softmax over the last axis.
+  /// softmax / log_softmax over an axis (default: the last); another axis is
+  /// swapped to the end and back.
   ExprType checkSoftmaxCall(Expr &e) {
     BoundArgs b = bind(e, {"x", "axis"});
     if (!b.ok || !requireArgs(e, b, 1))
@@ -1050,16 +1052,23 @@ private:
     ExprType t = floatArg(b.slots[0], e.name, 1);
     if (!t.isValid())
       return ExprType();
+    int64_t last = t.shape.size() - 1, axis = last;
     if (b.slots[1]) {
-      auto axis = axisArg(b.slots[1], t.shape.size(), e.name);
-      if (!axis)
+      auto a = axisArg(b.slots[1], t.shape.size(), e.name);
+      if (!a)
         return ExprType();
-      if (*axis != (int64_t)t.shape.size() - 1) {
-        diags_.error(b.slots[1]->loc, "'" + e.name + "' is supported over the last axis only");
-        return ExprType();
-      }
+      axis = *a;
     }
-    return emitOp(e.name == "softmax" ? Node::Softmax : Node::LogSoftmax, e.loc, {t.node}, t);
+    Node::Kind kind = e.name == "softmax" ? Node::Softmax : Node::LogSoftmax;
+    if (axis == last)
+      return emitOp(kind, e.loc, {t.node}, t);
+    std::vector<int64_t> swap(t.shape.size());
+    for (size_t i = 0; i < swap.size(); ++i)
+      swap[i] = i;
+    std::swap(swap[axis], swap[last]);
+    ExprType moved = permuteTo(e.loc, t, swap);
+    ExprType y = emitOp(kind, e.loc, {moved.node}, moved);
+    return permuteTo(e.loc, y, swap);
   }
 
   /// transpose(x): swaps the last two dimensions; transpose(x, a, b) swaps a and b.

@@ -50,6 +50,7 @@ struct TrainSpec {
   std::string dataPath = "/usr/share/datasets/fashion-mnist";
   int64_t batch = 0, epochs = 1, steps = 0, seed = 1337, validation = 10000;
   int64_t evalInterval = 0, evalIters = 0; // 0: evaluate once per epoch / at the end
+  int64_t gradAccum = 1;                   // micro-batches per optimizer step
   double clip = 0;                         // max global gradient norm; 0: no clipping
   OptimizerSpec optimizer;
   ScheduleSpec schedule;

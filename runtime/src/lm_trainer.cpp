@@ -90,6 +90,57 @@ double estimateLoss(Model &model, const std::vector<uint16_t> &tokens, const Set
   return sum / (double)iters;
 }
 
+/// A per-draw dropout seed, so every (micro-)batch draws its own masks.
+uint64_t dropoutSeed(uint64_t seed, uint64_t counter) {
+  uint32_t words[4];
+  philox4x32(seed, kStreamDropout, counter, words);
+  return ((uint64_t)words[1] << 32) | words[0];
+}
+
+/// dst += src (or dst = src when `first`), elementwise.
+void accumulate(Tensor &dst, const Tensor &src, bool first) {
+  if (dst.dtype() == DType::F32) {
+    float *d = dst.as<float>();
+    const float *x = const_cast<Tensor &>(src).as<float>();
+    for (size_t i = 0; i < dst.numel(); ++i)
+      d[i] = first ? x[i] : d[i] + x[i];
+  } else {
+    double *d = dst.as<double>();
+    const double *x = const_cast<Tensor &>(src).as<double>();
+    for (size_t i = 0; i < dst.numel(); ++i)
+      d[i] = first ? x[i] : d[i] + x[i];
+  }
+}
+
+/// One optimizer step: on one batch, or on the mean gradient of --grad-accum
+/// micro-batches (windows step * K + k, the same windows a K times larger batch
+/// would draw). Returns the mean loss.
+double trainOneStep(Model &model, const TokenData &data, const Settings &s, int64_t step, double lr,
+                    std::vector<Tensor> &grads, std::vector<Tensor> &sum) {
+  int64_t K = s.gradAccum;
+  if (K <= 1) {
+    loadWindows(model, data.train, s.seed, kStreamBatches, step);
+    model.setDropout(dropoutSeed(s.seed, step), true);
+    return model.trainStep(s, step, lr);
+  }
+  if (sum.empty())
+    for (const Tensor &p : model.params)
+      sum.emplace_back(p.dtype(), p.shape());
+  double loss = 0;
+  for (int64_t k = 0; k < K; ++k) {
+    loadWindows(model, data.train, s.seed, kStreamBatches, step * K + k);
+    model.setDropout(dropoutSeed(s.seed, step * K + k), true);
+    loss += model.grad(grads);
+    for (size_t i = 0; i < grads.size(); ++i)
+      accumulate(sum[i], grads[i], k == 0);
+  }
+  for (Tensor &t : sum)
+    for (size_t i = 0; i < t.numel(); ++i)
+      t.set(i, t.get(i) / (double)K);
+  model.applyGrads(sum, s, step, lr);
+  return loss / (double)K;
+}
+
 std::string number(double v, const char *fmt = "%.6f") {
   if (!std::isfinite(v))
     return "null";
@@ -117,15 +168,19 @@ int trainLanguageModel(Model &model, const TokenData &data, Settings &s) {
   bool tty = isatty(fileno(stdout)) && !s.quiet;
   if (!s.quiet)
     std::printf("model %s: %zu param tensors, %zu train / %zu val tokens (vocabulary %zu) from %s, "
-                "batch %lld x %lld, %lld steps\n",
+                "batch %lld x %lld%s, %lld steps\n",
                 model.m.model.c_str(), model.params.size(), data.train.size(), data.val.size(), data.vocab.size(),
-                data.source.c_str(), (long long)B, (long long)T, (long long)total);
+                data.source.c_str(), (long long)B, (long long)T,
+                s.gradAccum > 1 ? (" x " + std::to_string(s.gradAccum) + " micro-batches").c_str() : "",
+                (long long)total);
   using clock = std::chrono::steady_clock;
   auto start = clock::now();
   double trainSeconds = 0;
   int64_t trainedSteps = 0, evals = progress.step / std::max<int64_t>(1, s.evalInterval);
   double trainLoss = NAN, valLoss = NAN, windowLoss = 0;
   int64_t windowSteps = 0;
+  int64_t tokensPerStep = B * T * std::max<int64_t>(1, s.gradAccum);
+  std::vector<Tensor> grads, gradSum;
   auto evaluate = [&](int64_t step) {
     trainLoss = estimateLoss(model, data.train, s, 0, evals, iters);
     valLoss = estimateLoss(model, data.val, s, 1, evals, iters);
@@ -134,7 +189,7 @@ int trainLanguageModel(Model &model, const TokenData &data, Settings &s) {
     if (improved)
       progress.bestValLoss = valLoss;
     double msPerStep = trainedSteps ? 1000 * trainSeconds / trainedSteps : 0;
-    double tokensPerSecond = trainSeconds > 0 ? (double)(trainedSteps * B * T) / trainSeconds : 0;
+    double tokensPerSecond = trainSeconds > 0 ? (double)(trainedSteps * tokensPerStep) / trainSeconds : 0;
     if (tty)
       std::printf("\r%100s\r", "");
     if (!s.quiet)
@@ -159,11 +214,7 @@ int trainLanguageModel(Model &model, const TokenData &data, Settings &s) {
     if (s.evalInterval > 0 && step % s.evalInterval == 0)
       evaluate(step);
     auto t0 = clock::now();
-    loadWindows(model, data.train, s.seed, kStreamBatches, step);
-    uint32_t words[4];
-    philox4x32(s.seed, kStreamDropout, step, words);
-    model.setDropout(((uint64_t)words[1] << 32) | words[0], true);
-    double loss = model.trainStep(s, step, learningRateAt(s, step, total));
+    double loss = trainOneStep(model, data, s, step, learningRateAt(s, step, total), grads, gradSum);
     trainSeconds += std::chrono::duration<double>(clock::now() - t0).count();
     ++trainedSteps;
     if (!std::isfinite(loss))
@@ -192,11 +243,13 @@ int trainLanguageModel(Model &model, const TokenData &data, Settings &s) {
               model.m.model.c_str(), (long long)total, number(trainLoss).c_str(), number(valLoss).c_str(),
               number(progress.bestValLoss).c_str(), seconds, trainSeconds,
               trainedSteps ? 1000 * trainSeconds / trainedSteps : 0.0,
-              trainSeconds > 0 ? (double)(trainedSteps * B * T) / trainSeconds : 0.0);
+              trainSeconds > 0 ? (double)(trainedSteps * tokensPerStep) / trainSeconds : 0.0);
   return 0;
 }
 
 void dumpLanguageModel(Model &model, const TokenData &data, const Settings &s) {
+  if (s.gradAccum > 1)
+    throw std::runtime_error("--dump records one batch per step; leave out --grad-accum");
   loadWindows(model, data.train, s.seed, kStreamBatches, 0);
   model.setDropout(s.seed, true);
   std::vector<Tensor> grads;

@@ -79,6 +79,8 @@ Manifest parseManifest(const std::string &text) {
       is >> m.train.validation;
     } else if (key == "eval") {
       is >> m.train.evalInterval >> m.train.evalIters;
+    } else if (key == "accum") {
+      is >> m.train.gradAccum;
     } else if (key == "clip") {
       is >> m.train.clip;
     } else if (key == "schedule") {

@@ -100,11 +100,8 @@ double Model::grad(std::vector<Tensor> &grads) {
   return loss.get(0);
 }
 
-double Model::trainStep(const Settings &s, int64_t step, double lr) {
-  if (nextParams_.empty()) {
-    nextParams_ = params;
-    nextState_ = state;
-  }
+/// The hyperparameter vector of a step (see nn.sgd_update / nn.adamw_update / nn.clip_scale).
+static void fillHyper(Tensor &hyper, const Manifest &m, const Settings &s, int64_t step, double lr) {
   double t = (double)(step + 1);
   double h[16] = {0};
   if (m.optimizer == "adamw") {
@@ -119,6 +116,14 @@ double Model::trainStep(const Settings &s, int64_t step, double lr) {
   h[15] = s.clip;
   for (int i = 0; i < 16; ++i)
     hyper.set(i, h[i]);
+}
+
+double Model::trainStep(const Settings &s, int64_t step, double lr) {
+  if (nextParams_.empty()) {
+    nextParams_ = params;
+    nextState_ = state;
+  }
+  fillHyper(hyper, m, s, step, lr);
   std::vector<void *> buffers;
   for (Tensor &p : params) buffers.push_back(p.data());
   for (Tensor &st : state) buffers.push_back(st.data());
@@ -132,6 +137,24 @@ double Model::trainStep(const Settings &s, int64_t step, double lr) {
   std::swap(params, nextParams_);
   std::swap(state, nextState_);
   return loss.get(0);
+}
+
+void Model::applyGrads(const std::vector<Tensor> &grads, const Settings &s, int64_t step, double lr) {
+  if (nextParams_.empty()) {
+    nextParams_ = params;
+    nextState_ = state;
+  }
+  fillHyper(hyper, m, s, step, lr);
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &st : state) buffers.push_back(st.data());
+  for (const Tensor &g : grads) buffers.push_back(const_cast<Tensor &>(g).data());
+  buffers.push_back(hyper.data());
+  for (Tensor &p : nextParams_) buffers.push_back(p.data());
+  for (Tensor &st : nextState_) buffers.push_back(st.data());
+  gptc_apply_grads(buffers.data());
+  std::swap(params, nextParams_);
+  std::swap(state, nextState_);
 }
 
 std::vector<std::pair<std::string, const Tensor *>> Model::namedState() const {

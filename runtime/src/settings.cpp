@@ -22,6 +22,7 @@ const char *kUsage =
     "  --eval-interval N     evaluate every N steps (language models; 0: only at the end)\n"
     "  --eval-iters N        batches per loss estimate (language models)\n"
     "  --clip X              clip gradients to global norm X (0: off)\n"
+    "  --grad-accum N        average the gradients of N micro-batches per optimizer step\n"
     "  --schedule constant|cosine  --warmup N  --min-lr X  --decay-steps N\n"
     "                        learning rate: linear warmup, then constant or cosine decay to min-lr\n"
     "  --metrics FILE        append one JSON line per epoch\n"
@@ -101,6 +102,11 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     else if (arg == "--eval-interval") s.evalInterval = integer();
     else if (arg == "--eval-iters") s.evalIters = integer();
     else if (arg == "--clip") s.clip = number();
+    else if (arg == "--grad-accum") {
+      s.gradAccum = integer();
+      if (s.gradAccum < 1)
+        throw std::runtime_error("--grad-accum must be at least 1");
+    }
     else if (arg == "--warmup") s.warmup = integer();
     else if (arg == "--min-lr") s.minLr = number();
     else if (arg == "--decay-steps") s.decaySteps = integer();

@@ -21,7 +21,7 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
     auto ptrType = LLVM::LLVMPointerType::get(&getContext());
     auto voidType = LLVM::LLVMVoidType::get(&getContext());
 
-    for (StringRef name : {"forward", "grad", "train_step"}) {
+    for (StringRef name : {"forward", "grad", "train_step", "apply_grads"}) {
       auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
       if (!fn)
         continue;

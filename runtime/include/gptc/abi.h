@@ -6,6 +6,7 @@
 //   forward    : params..., inputs...                  -> loss[, out]
 //   grad       : params..., inputs...                  -> loss, d(params)...
 //   train_step : params..., state..., inputs..., hyper -> loss, params'..., state'...
+//   apply_grads: params..., state..., grads..., hyper  -> params'..., state'...
 // The runtime defines the GEMM the compiled code calls for matmuls.
 #ifndef GPTC_RUNTIME_ABI_H
 #define GPTC_RUNTIME_ABI_H
@@ -17,6 +18,7 @@ extern const char gptc_manifest[];
 void gptc_forward(void **buffers);
 void gptc_grad(void **buffers);
 void gptc_train_step(void **buffers);
+void gptc_apply_grads(void **buffers);
 
 /// C[b] += op(A[b]) @ op(B[b]) for b < batch; row-major, C is [m, n], op(A) is
 /// [m, k], op(B) is [k, n]; op transposes when the flag is set. Pointers are

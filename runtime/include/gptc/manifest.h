@@ -24,6 +24,7 @@ struct TrainSettings {
   double lr = 0.1, momentum = 0, weightDecay = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
   int64_t evalInterval = 0, evalIters = 0; // 0: once per epoch (or at the end), over everything
   double clip = 0;                         // max global gradient norm; 0: off
+  int64_t gradAccum = 1;                   // micro-batches per optimizer step
   std::string schedule = "constant";       // constant | cosine
   int64_t warmup = 0, decaySteps = 0;      // decaySteps 0: the run's total steps
   double minLr = 0;

@@ -42,6 +42,8 @@ public:
   /// the loss before it.
   double trainStep(const Settings &s, int64_t step, double lr);
   double trainStep(const Settings &s, int64_t step) { return trainStep(s, step, s.lr); }
+  /// One optimizer step from gradients the caller computed (accumulated).
+  void applyGrads(const std::vector<Tensor> &grads, const Settings &s, int64_t step, double lr);
 
   /// Params by their DSL names, then optimizer.<param>.<state kind>.
   std::vector<std::pair<std::string, const Tensor *>> namedState() const;
