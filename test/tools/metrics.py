@@ -4,6 +4,8 @@ usage: metrics.py decreasing METRICS.jsonl [ends]  the train loss went down epoc
                                                 (ends: from the first record to the last)
        metrics.py same SUMMARY_A SUMMARY_B      two runs' last JSON lines agree exactly
                                                 (every field but wall-clock time)
+       metrics.py close A B TOL FIELD...        the fields agree to relative TOL
+       metrics.py below A B RATIO FIELD         A's field is below RATIO times B's
 """
 import json
 import sys
@@ -35,6 +37,20 @@ def main():
         print(json.dumps(b, sort_keys=True))
         print("identical" if a == b else "DIFFERENT")
         return 0 if a == b else 1
+    if mode == "close":  # close A B TOL FIELD...: the fields agree to a relative TOL
+        a, b, tol = last_json(sys.argv[2]), last_json(sys.argv[3]), float(sys.argv[4])
+        ok = True
+        for field in sys.argv[5:]:
+            err = abs(a[field] - b[field]) / max(abs(b[field]), 1e-30)
+            print(f"{field}: {a[field]} vs {b[field]} (rel {err:.1e})")
+            ok &= err <= tol
+        print("close" if ok else "NOT close")
+        return 0 if ok else 1
+    if mode == "below":  # below A B RATIO FIELD: A's field is under RATIO times B's
+        a, b, ratio, field = last_json(sys.argv[2]), last_json(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+        ok = a[field] < ratio * b[field]
+        print(f"{field}: {a[field]} vs {b[field]}: {'below' if ok else 'NOT below'} {ratio} times")
+        return 0 if ok else 1
     raise SystemExit("unknown mode " + mode)
 
 
