@@ -81,7 +81,7 @@ private:
     }
     for (auto &[name, value] : overrides)
       if (!constants_.count(name) && !trainIntegers().count(name) && !trainNumbers().count(name) &&
-          name != "warmup")
+          name != "warmup" && name != "decay_steps")
         diags_.error({}, "-D " + name + ": no config constant or train setting named '" + name + "'");
   }
 
@@ -210,6 +210,8 @@ private:
         *slot(train) = it->second;
     if (auto it = overrides.find("warmup"); it != overrides.end())
       train.schedule.warmup = (int64_t)it->second;
+    if (auto it = overrides.find("decay_steps"); it != overrides.end())
+      train.schedule.decaySteps = (int64_t)it->second;
     // gptc -D batch=64 (and the other integer settings) override the file.
     for (auto &[name, slot] : trainIntegers()) {
       auto it = overrides.find(name);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -308,12 +309,20 @@ int sampleMain(int argc, char **argv, const Manifest &m) {
         throw std::runtime_error(arg + " needs a value");
       return argv[++i];
     };
+    auto number = [&]() -> double {
+      std::string v = next();
+      char *end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || x < 0)
+        throw std::runtime_error("sample " + arg + " expects a non-negative number, got '" + v + "'");
+      return x;
+    };
     if (arg == "--ckpt") ckpt = next();
     else if (arg == "--prompt") prompt = next();
-    else if (arg == "--tokens") tokens = std::stoll(next());
-    else if (arg == "--temperature") temperature = std::stod(next());
-    else if (arg == "--top-k") topK = std::stoll(next());
-    else if (arg == "--seed") seed = std::stoull(next());
+    else if (arg == "--tokens") tokens = (int64_t)number();
+    else if (arg == "--temperature") temperature = number();
+    else if (arg == "--top-k") topK = (int64_t)number();
+    else if (arg == "--seed") seed = (uint64_t)number();
     else if (arg == "--help" || arg == "-h") {
       std::printf("usage: %s sample --ckpt FILE [--prompt TEXT] [--tokens N] [--temperature X] [--top-k K] "
                   "[--seed N]\nGenerates text from a checkpoint of this language model.\n", argv[0]);
