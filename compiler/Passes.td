@@ -21,7 +21,9 @@ def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
     The optimizer is the module's `gptc.optimizer` ("sgd": one velocity per param;
     "adamw": m and v per param). Weight decay applies to params of rank 2 or more.
     `hyper` is a tensor<16xf32|f64> of runtime hyperparameters (see nn.sgd_update
-    and nn.adamw_update).
+    and nn.adamw_update). With the module attribute gptc.clip, gradients are
+    first scaled by nn.clip_scale (global-norm clipping, hyper[15]). Also builds
+    @apply_grads(params, state, grads, hyper) for gradient accumulation.
   }];
   let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
 }

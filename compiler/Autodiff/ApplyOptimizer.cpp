@@ -21,14 +21,14 @@ SmallVector<StringRef> stateNames(StringRef optimizer) {
   return {"velocity"};
 }
 
-/// Clips `grads` by their global norm (hyper[15]; 0 turns it off), as
-/// torch.nn.utils.clip_grad_norm_, then builds one update op per parameter.
-/// Returns params' then each state kind's new tensors.
+/// With `clip`, clips `grads` by their global norm (hyper[15]; 0 turns it
+/// off at run time), as torch.nn.utils.clip_grad_norm_; then builds one update
+/// op per parameter. Returns params' then each state kind's new tensors.
 SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, StringRef kind, ValueRange params,
-                                ValueRange state, SmallVector<Value> grads, Value hyper) {
+                                ValueRange state, SmallVector<Value> grads, Value hyper, bool clip) {
   unsigned numParams = params.size();
   Value sumsq;
-  for (Value g : grads) {
+  for (Value g : clip ? grads : SmallVector<Value>{}) {
     auto gt = cast<RankedTensorType>(g.getType());
     Value sq = b.create<nn::MulOp>(loc, g, g);
     Value s = b.create<nn::ReduceSumOp>(loc, sq, llvm::to_vector(llvm::seq<int64_t>(0, gt.getRank())));
@@ -78,6 +78,9 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
       return signalPassFailure();
     }
     StringRef kind = kindAttr.getValue();
+    // Clipping costs a pass over every gradient: only models that ask for it
+    // (a `clip` in the train section sets the module's gptc.clip) get it.
+    bool clip = module->hasAttr("gptc.clip");
     SmallVector<StringRef> states = stateNames(kind);
 
     SmallVector<unsigned> paramArgs, inputArgs;
@@ -142,7 +145,8 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
       grads.push_back(mapping.lookup(gradReturn.getOperand(1 + k)));
     SmallVector<Value> results = {mapping.lookup(gradReturn.getOperand(0))};
     results.append(buildUpdates(b, loc, kind, entry->getArguments().take_front(numParams),
-                                entry->getArguments().slice(numParams, numParams * states.size()), grads, hyper));
+                                entry->getArguments().slice(numParams, numParams * states.size()), grads, hyper,
+                                clip));
     b.create<func::ReturnOp>(loc, results);
 
     // @apply_grads(params, state, grads, hyper) -> (params', state'): the same
@@ -164,7 +168,7 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     SmallVector<Value> applyGrads(applyValues.slice(numParams + numState, numParams));
     b.create<func::ReturnOp>(loc, buildUpdates(b, loc, kind, applyValues.take_front(numParams),
                                                applyValues.slice(numParams, numState), applyGrads,
-                                               applyValues.back()));
+                                               applyValues.back(), clip));
   }
 };
 

@@ -29,6 +29,8 @@ public:
   OwningOpRef<ModuleOp> generate() {
     ModuleOp module = ModuleOp::create(loc(program_.model->loc));
     module->setAttr("gptc.optimizer", builder_.getStringAttr(program_.train.optimizer.kind));
+    if (program_.train.clip > 0) // the step computes the global gradient norm only when asked
+      module->setAttr("gptc.clip", builder_.getUnitAttr());
     builder_.setInsertionPointToEnd(module.getBody());
 
     SmallVector<Type> argTypes;

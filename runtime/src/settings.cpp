@@ -117,6 +117,9 @@ Settings parseArgs(int argc, char **argv, const Manifest &m) {
     }
     else throw std::runtime_error("unknown option '" + arg + "' (see --help)");
   }
+  if (s.clip > 0 && m.train.clip <= 0)
+    throw std::runtime_error("--clip: the model was compiled without gradient clipping (it costs a pass over "
+                             "every gradient); set clip in its train section or compile with gptc -D clip=X");
   if (s.batch != m.train.batch)
     throw std::runtime_error("--batch " + std::to_string(s.batch) + ": the model was compiled for batch " +
                              std::to_string(m.train.batch) + " (shapes are static; recompile with gptc -D batch=" + std::to_string(s.batch) + ")");
