@@ -1568,7 +1568,6 @@ private:
     n.operands = {x.node};
     n.value = fill;
     n.mask.resize(rows * cols);
-    int64_t filled = 0;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c) {
         bool masked;
@@ -1581,9 +1580,7 @@ private:
           masked = *v != 0;
         }
         n.mask[r * cols + c] = masked;
-        filled += masked;
       }
-    (void)filled;
     return emit(n, x);
   }
 

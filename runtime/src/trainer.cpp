@@ -122,7 +122,7 @@ void dump(Model &model, const Settings &s) {
   std::vector<std::pair<std::string, const Tensor *>> named;
   // One optimizer step on the same batch, so the update rule can be compared too.
   std::vector<Tensor> initial = model.params;
-  model.trainStep(s, 0, s.warmup > 0 ? s.lr / (double)(s.warmup + 1) : s.lr);
+  model.trainStep(s, 0, learningRateAt(s, 0, std::max<int64_t>(s.steps, 1)));
   named.clear();
   for (size_t i = 0; i < initial.size(); ++i)
     named.emplace_back("param." + model.m.params[i].name, &initial[i]);
