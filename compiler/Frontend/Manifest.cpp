@@ -35,10 +35,10 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   }
   if (p.hasDropout)
     os << "rng\n";
-  const OptimizerSpec &o = p.train.optimizer;
-  os << "optimizer " << o.kind << " " << o.lr << " " << o.momentum << " " << o.weightDecay << " "
+  const TrainSettings &o = p.train;
+  os << "optimizer " << spelling(o.optimizer) << " " << o.lr << " " << o.momentum << " " << o.weightDecay << " "
      << o.beta1 << " " << o.beta2 << " " << o.eps << "\n";
-  os << "data " << p.train.data << " " << p.train.dataPath << "\n";
+  os << "data " << spelling(p.train.data) << " " << p.train.dataDir << "\n";
   os << "batch " << p.train.batch << "\n";
   os << "epochs " << p.train.epochs << "\n";
   os << "steps " << p.train.steps << "\n";
@@ -47,8 +47,7 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   os << "eval " << p.train.evalInterval << " " << p.train.evalIters << "\n";
   os << "clip " << p.train.clip << "\n";
   os << "accum " << p.train.gradAccum << "\n";
-  const ScheduleSpec &sch = p.train.schedule;
-  os << "schedule " << sch.kind << " " << sch.warmup << " " << sch.minLr << " " << sch.decaySteps << "\n";
+  os << "schedule " << spelling(o.schedule) << " " << o.warmup << " " << o.minLr << " " << o.decaySteps << "\n";
   return os.str();
 }
 

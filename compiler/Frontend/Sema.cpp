@@ -86,24 +86,24 @@ private:
   }
 
   /// The integer train settings, where each is stored, and whether 0 is allowed.
-  static const std::map<std::string, std::pair<int64_t TrainSpec::*, bool>> &trainIntegers() {
-    static const std::map<std::string, std::pair<int64_t TrainSpec::*, bool>> integers = {
-        {"batch", {&TrainSpec::batch, false}},     {"epochs", {&TrainSpec::epochs, true}},
-        {"steps", {&TrainSpec::steps, true}},      {"seed", {&TrainSpec::seed, true}},
-        {"validation", {&TrainSpec::validation, true}},
-        {"eval_interval", {&TrainSpec::evalInterval, true}},
-        {"eval_iters", {&TrainSpec::evalIters, true}},
-        {"grad_accum", {&TrainSpec::gradAccum, false}}};
+  static const std::map<std::string, std::pair<int64_t TrainSettings::*, bool>> &trainIntegers() {
+    static const std::map<std::string, std::pair<int64_t TrainSettings::*, bool>> integers = {
+        {"batch", {&TrainSettings::batch, false}},     {"epochs", {&TrainSettings::epochs, true}},
+        {"steps", {&TrainSettings::steps, true}},      {"seed", {&TrainSettings::seed, true}},
+        {"validation", {&TrainSettings::validation, true}},
+        {"eval_interval", {&TrainSettings::evalInterval, true}},
+        {"eval_iters", {&TrainSettings::evalIters, true}},
+        {"grad_accum", {&TrainSettings::gradAccum, false}}};
     return integers;
   }
 
   /// The train settings -D can set to any number, and where each is stored.
-  static const std::map<std::string, double *(*)(TrainSpec &)> &trainNumbers() {
-    static const std::map<std::string, double *(*)(TrainSpec &)> numbers = {
-        {"lr", [](TrainSpec &t) { return &t.optimizer.lr; }},
-        {"weight_decay", [](TrainSpec &t) { return &t.optimizer.weightDecay; }},
-        {"clip", [](TrainSpec &t) { return &t.clip; }},
-        {"min_lr", [](TrainSpec &t) { return &t.schedule.minLr; }}};
+  static const std::map<std::string, double *(*)(TrainSettings &)> &trainNumbers() {
+    static const std::map<std::string, double *(*)(TrainSettings &)> numbers = {
+        {"lr", [](TrainSettings &t) { return &t.lr; }},
+        {"weight_decay", [](TrainSettings &t) { return &t.weightDecay; }},
+        {"clip", [](TrainSettings &t) { return &t.clip; }},
+        {"min_lr", [](TrainSettings &t) { return &t.minLr; }}};
     return numbers;
   }
 
@@ -175,7 +175,7 @@ private:
     return t.value;
   }
 
-  void checkTrain(Program &program, const std::map<std::string, double> &overrides, TrainSpec &train) {
+  void checkTrain(Program &program, const std::map<std::string, double> &overrides, TrainSettings &train) {
     std::set<std::string> seen;
     for (Setting &s : program.train) {
       if (!seen.insert(s.name).second) {
@@ -189,9 +189,9 @@ private:
       } else if (s.name == "data") {
         checkData(*s.value, train);
       } else if (s.name == "optimizer") {
-        checkOptimizer(*s.value, train.optimizer);
+        checkOptimizer(*s.value, train);
       } else if (s.name == "schedule") {
-        checkSchedule(*s.value, train.schedule);
+        checkSchedule(*s.value, train);
       } else if (s.name == "clip") {
         if (auto v = constArg(s.value.get(), "'clip' (the largest gradient norm)")) {
           if (*v < 0)
@@ -209,9 +209,9 @@ private:
       if (auto it = overrides.find(name); it != overrides.end())
         *slot(train) = it->second;
     if (auto it = overrides.find("warmup"); it != overrides.end())
-      train.schedule.warmup = (int64_t)it->second;
+      train.warmup = (int64_t)it->second;
     if (auto it = overrides.find("decay_steps"); it != overrides.end())
-      train.schedule.decaySteps = (int64_t)it->second;
+      train.decaySteps = (int64_t)it->second;
     // gptc -D batch=64 (and the other integer settings) override the file.
     for (auto &[name, slot] : trainIntegers()) {
       auto it = overrides.find(name);
@@ -238,22 +238,22 @@ private:
     }
   }
 
-  void checkData(Expr &e, TrainSpec &train) {
+  void checkData(Expr &e, TrainSettings &train) {
     if (e.kind != Expr::Call || (e.name != "idx_images" && e.name != "random" && e.name != "text" &&
                                  e.name != "tokens")) {
       diags_.error(e.loc, "expected a data source: idx_images(\"DIR\"), text(\"FILE\"), "
                           "tokens(\"DIR\") or random()");
       return;
     }
-    train.data = e.name;
+    train.data = *parseDataKind(e.name);
     if (e.name == "text" || e.name == "tokens") {
       BoundArgs b = bind(e, {e.name == "text" ? "file" : "dir"});
-      train.dataPath = "";
+      train.dataDir = "";
       if (b.ok && b.slots[0]) {
         if (b.slots[0]->kind != Expr::String)
           diags_.error(b.slots[0]->loc, "'" + e.name + "' expects a path in quotes");
         else
-          train.dataPath = b.slots[0]->name;
+          train.dataDir = b.slots[0]->name;
       }
       return;
     }
@@ -268,16 +268,16 @@ private:
       diags_.error(b.slots[0]->loc, "idx_images expects a directory name in quotes");
       return;
     }
-    train.dataPath = b.slots[0]->name;
+    train.dataDir = b.slots[0]->name;
   }
 
   /// cosine(warmup = N, min_lr = X, decay_steps = N) | constant(warmup = N)
-  void checkSchedule(Expr &e, ScheduleSpec &schedule) {
+  void checkSchedule(Expr &e, TrainSettings &schedule) {
     if (e.kind != Expr::Call || (e.name != "cosine" && e.name != "constant")) {
       diags_.error(e.loc, "expected a schedule: cosine(warmup, min_lr, decay_steps) or constant(warmup)");
       return;
     }
-    schedule.kind = e.name;
+    schedule.schedule = *parseScheduleKind(e.name);
     bool cosine = e.name == "cosine";
     BoundArgs b = bind(e, cosine ? std::vector<std::string>{"warmup", "min_lr", "decay_steps"}
                                  : std::vector<std::string>{"warmup"});
@@ -294,13 +294,13 @@ private:
         schedule.decaySteps = (int64_t)*v;
   }
 
-  void checkOptimizer(Expr &e, OptimizerSpec &opt) {
+  void checkOptimizer(Expr &e, TrainSettings &opt) {
     if (e.kind != Expr::Call || (e.name != "sgd" && e.name != "adamw")) {
       diags_.error(e.loc, "expected an optimizer: sgd(lr, momentum, weight_decay) or "
                           "adamw(lr, betas, eps, weight_decay)");
       return;
     }
-    opt.kind = e.name;
+    opt.optimizer = *parseOptimizerKind(e.name);
     if (e.name == "sgd") {
       BoundArgs b = bind(e, {"lr", "momentum", "weight_decay"});
       double *dst[] = {&opt.lr, &opt.momentum, &opt.weightDecay};
@@ -312,7 +312,7 @@ private:
         diags_.error(e.loc, "sgd needs a learning rate: sgd(lr = ...)");
       return;
     }
-    opt.weightDecay = 0.01; // torch.optim.AdamW's default
+    opt.weightDecay = kAdamWDefaultWeightDecay;
     BoundArgs b = bind(e, {"lr", "betas", "eps", "weight_decay"});
     if (b.slots[0])
       if (auto v = constArg(b.slots[0], "'lr'"))

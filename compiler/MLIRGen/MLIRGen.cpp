@@ -28,7 +28,7 @@ public:
 
   OwningOpRef<ModuleOp> generate() {
     ModuleOp module = ModuleOp::create(loc(program_.model->loc));
-    module->setAttr("gptc.optimizer", builder_.getStringAttr(program_.train.optimizer.kind));
+    module->setAttr("gptc.optimizer", builder_.getStringAttr(spelling(program_.train.optimizer)));
     if (program_.train.clip > 0) // the step computes the global gradient norm only when asked
       module->setAttr("gptc.clip", builder_.getUnitAttr());
     builder_.setInsertionPointToEnd(module.getBody());
