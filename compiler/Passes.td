@@ -20,9 +20,10 @@ def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
       (loss, new params..., new optimizer state...).
     The optimizer is the module's `gptc.optimizer` ("sgd": one velocity per param;
     "adamw": m and v per param). Weight decay applies to params of rank 2 or more.
-    `hyper` is a tensor<16xf32|f64> of runtime hyperparameters (see nn.sgd_update
-    and nn.adamw_update). With the module attribute gptc.clip, gradients are
-    first scaled by nn.clip_scale (global-norm clipping, hyper[15]). Also builds
+    `hyper` is a tensor<16xf32|f64> of runtime hyperparameters whose slots are
+    named in runtime/include/gptc/contract.h (see nn.sgd_update and
+    nn.adamw_update). With the module attribute gptc.clip, gradients are first
+    scaled by nn.clip_scale (global-norm clipping, hyper::kClipMaxNorm). Also builds
     @apply_grads(params, state, grads, hyper) for gradient accumulation.
   }];
   let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
@@ -50,7 +51,7 @@ def EmitEntryPoints : Pass<"gptc-emit-entry-points", "mlir::ModuleOp"> {
   let summary = "Adds the C ABI the runtime calls: gptc_<fn>(void **buffers) and gptc_manifest";
   let description = [{
     Runs on the LLVM dialect with bare-pointer memref arguments. For each of
-    forward, grad and train_step it adds `void gptc_<name>(void **buffers)` that
+    forward, grad, train_step and apply_grads (those the module has) it adds `void gptc_<name>(void **buffers)` that
     loads one pointer per argument and calls the function, and turns the module's
     `gptc.manifest` string into a NUL-terminated global `gptc_manifest`.
   }];

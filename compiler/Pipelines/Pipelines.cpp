@@ -2,12 +2,17 @@
 
 #include "compiler/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -42,34 +47,37 @@ void buildLowerToLinalgPipeline(OpPassManager &pm) {
   // bufferization would then copy it for every writer. (CSE already ran on nn.)
 }
 
-LogicalResult buildLowerToLLVMPipeline(OpPassManager &pm, const LoweringOptions &options) {
+void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &options) {
   // Function arguments are the runtime's buffers and are never written: the
   // step functions return new tensors, which become out-params the runtime owns.
-  std::string pipeline =
-      "one-shot-bufferize{bufferize-function-boundaries "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-results-to-out-params{hoist-static-allocs},"
-      "canonicalize,"
-      "buffer-deallocation-pipeline,";
-  if (options.runtimeGemm)
-    pipeline += "gptc-matmul-to-runtime-calls,";
-  pipeline +=
-      "func.func(convert-linalg-to-loops),"
-      "canonicalize,"
-      "convert-scf-to-cf,"
-      "expand-strided-metadata,"
-      "lower-affine,"
-      "convert-math-to-llvm,"
-      "convert-math-to-libm,"
-      "finalize-memref-to-llvm,"
-      "convert-arith-to-llvm,"
-      "convert-index-to-llvm,"
-      "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-      "convert-cf-to-llvm,"
-      "reconcile-unrealized-casts,"
-      "gptc-emit-entry-points,"
-      "canonicalize";
-  return parsePassPipeline(pipeline, pm);
+  bufferization::OneShotBufferizationOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.setFunctionBoundaryTypeConversion(bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsOpts outParams;
+  outParams.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
+  if (options.gemm == GemmKind::Runtime)
+    pm.addPass(createMatmulToRuntimeCalls());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true; // one pointer per buffer: the runtime's C ABI
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createEmitEntryPoints());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void registerGptcDialects(DialectRegistry &registry) {
@@ -109,11 +117,8 @@ void registerGptcPassesAndPipelines() {
                              buildTrainStepPipeline);
   PassPipelineRegistration<>("gptc-lower-to-linalg", "nn -> linalg on tensors, fused",
                              buildLowerToLinalgPipeline);
-  PassPipelineRegistration<>("gptc-lower-to-llvm", "linalg on tensors -> LLVM dialect",
-                             [](OpPassManager &pm) {
-                               if (failed(buildLowerToLLVMPipeline(pm, LoweringOptions())))
-                                 llvm::report_fatal_error("bad gptc-lower-to-llvm pipeline");
-                             });
+  PassPipelineRegistration<LowerToLLVMOptions>("gptc-lower-to-llvm", "linalg on tensors -> LLVM dialect",
+                                               buildLowerToLLVMPipeline);
 }
 
 } // namespace gptc

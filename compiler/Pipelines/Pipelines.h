@@ -8,20 +8,30 @@
 #ifndef GPTC_PIPELINES_PIPELINES_H
 #define GPTC_PIPELINES_PIPELINES_H
 
+//
+// Each pipeline is built from pass constructors by one function and registered
+// with its options, so `gptc --gemm=loops` is `gptc-opt --gptc-lower-to-llvm=gemm=loops`.
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 
 namespace gptc {
 
-struct LoweringOptions {
-  /// Call the runtime's GEMM for matmuls (the fast path) instead of lowering
-  /// them to loops.
-  bool runtimeGemm = true;
+/// How matmuls become code.
+enum class GemmKind {
+  Runtime, // calls to the runtime's packed GEMM (the fast path)
+  Loops,   // linalg's loops (a reference for the runtime's GEMM)
+};
+
+struct LowerToLLVMOptions : mlir::PassPipelineOptions<LowerToLLVMOptions> {
+  Option<GemmKind> gemm{*this, "gemm", llvm::cl::desc("matmul code"), llvm::cl::init(GemmKind::Runtime),
+                        llvm::cl::values(clEnumValN(GemmKind::Runtime, "runtime", "call the runtime's GEMM"),
+                                         clEnumValN(GemmKind::Loops, "loops", "lower to loops"))};
 };
 
 void buildTrainStepPipeline(mlir::OpPassManager &pm);
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
-mlir::LogicalResult buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const LoweringOptions &options);
+void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const LowerToLLVMOptions &options);
 
 /// Dialects, interface models and LLVM IR translations the pipelines need.
 void registerGptcDialects(mlir::DialectRegistry &registry);

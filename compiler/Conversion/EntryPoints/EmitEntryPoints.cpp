@@ -3,6 +3,7 @@
 // (inputs, then the out-params that buffer-results-to-out-params appended),
 // and the manifest string `const char gptc_manifest[]`.
 #include "compiler/Passes.h"
+#include "gptc/contract.h"
 
 namespace gptc {
 #define GEN_PASS_DEF_EMITENTRYPOINTS
@@ -21,7 +22,8 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
     auto ptrType = LLVM::LLVMPointerType::get(&getContext());
     auto voidType = LLVM::LLVMVoidType::get(&getContext());
 
-    for (StringRef name : {"forward", "grad", "train_step", "apply_grads"}) {
+    for (StringRef name : {gptc::entry::kForward, gptc::entry::kGrad, gptc::entry::kTrainStep,
+                           gptc::entry::kApplyGrads}) {
       auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
       if (!fn)
         continue;
@@ -33,7 +35,7 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
         return signalPassFailure();
       }
       Location loc = fn.getLoc();
-      auto entry = b.create<LLVM::LLVMFuncOp>(loc, ("gptc_" + name).str(),
+      auto entry = b.create<LLVM::LLVMFuncOp>(loc, (gptc::entry::kPrefix + name).str(),
                                               LLVM::LLVMFunctionType::get(voidType, {ptrType}));
       Block *body = entry.addEntryBlock(b);
       OpBuilder eb = OpBuilder::atBlockBegin(body);
@@ -54,7 +56,7 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
       text.push_back('\0');
       auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(&getContext(), 8), text.size());
       b.create<LLVM::GlobalOp>(module.getLoc(), arrayType, /*isConstant=*/true,
-                               LLVM::Linkage::External, "gptc_manifest", b.getStringAttr(text));
+                               LLVM::Linkage::External, gptc::entry::kManifestSymbol, b.getStringAttr(text));
       module->removeAttr("gptc.manifest");
     }
   }

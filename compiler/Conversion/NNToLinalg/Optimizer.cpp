@@ -1,6 +1,7 @@
 // Optimizer updates -> one multi-result elementwise linalg.generic per param.
 // Hyperparameters are read from the `hyper` vector once, outside the loop.
 #include "compiler/Conversion/NNToLinalg/Patterns.h"
+#include "gptc/contract.h"
 
 using namespace mlir;
 using namespace gptc;
@@ -20,7 +21,7 @@ struct ClipScalePattern : public OpConversionPattern<nn::ClipScaleOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Type elem = op.getResult().getType().getElementType();
-    Value maxNorm = hyperAt(rewriter, loc, adaptor.getHyper(), 15);
+    Value maxNorm = hyperAt(rewriter, loc, adaptor.getHyper(), hyper::kClipMaxNorm);
     Value sumsq = rewriter.create<tensor::ExtractOp>(loc, adaptor.getSumsq(), ValueRange{});
     Value norm = rewriter.create<arith::AddFOp>(loc, rewriter.create<math::SqrtOp>(loc, sumsq),
                                                 scalar(rewriter, loc, elem, 1e-6));
@@ -38,9 +39,9 @@ struct SgdUpdatePattern : public OpConversionPattern<nn::SgdUpdateOp> {
   LogicalResult matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
-    Value momentum = hyperAt(rewriter, loc, adaptor.getHyper(), 1);
-    Value decay = hyperAt(rewriter, loc, adaptor.getHyper(), 2);
+    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), hyper::kSgdLr);
+    Value momentum = hyperAt(rewriter, loc, adaptor.getHyper(), hyper::kSgdMomentum);
+    Value decay = hyperAt(rewriter, loc, adaptor.getHyper(), hyper::kSgdWeightDecay);
     bool applyDecay = op.getDecay();
     Type t = op.getParam().getType();
     auto results = parallelGeneric(
@@ -63,12 +64,14 @@ struct AdamWUpdatePattern : public OpConversionPattern<nn::AdamWUpdateOp> {
   LogicalResult matchAndRewrite(nn::AdamWUpdateOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value hyper = adaptor.getHyper();
-    Value lr = hyperAt(rewriter, loc, hyper, 0), beta1 = hyperAt(rewriter, loc, hyper, 1),
-          beta2 = hyperAt(rewriter, loc, hyper, 2), eps = hyperAt(rewriter, loc, hyper, 3),
-          decay = hyperAt(rewriter, loc, hyper, 4), bc1 = hyperAt(rewriter, loc, hyper, 5),
-          bc2 = hyperAt(rewriter, loc, hyper, 6), oneMinusBeta1 = hyperAt(rewriter, loc, hyper, 7),
-          oneMinusBeta2 = hyperAt(rewriter, loc, hyper, 8);
+    Value h = adaptor.getHyper();
+    Value lr = hyperAt(rewriter, loc, h, hyper::kAdamLr), beta1 = hyperAt(rewriter, loc, h, hyper::kAdamBeta1),
+          beta2 = hyperAt(rewriter, loc, h, hyper::kAdamBeta2), eps = hyperAt(rewriter, loc, h, hyper::kAdamEps),
+          decay = hyperAt(rewriter, loc, h, hyper::kAdamWeightDecay),
+          bc1 = hyperAt(rewriter, loc, h, hyper::kAdamBiasCorrection1),
+          bc2 = hyperAt(rewriter, loc, h, hyper::kAdamBiasCorrection2),
+          oneMinusBeta1 = hyperAt(rewriter, loc, h, hyper::kAdamOneMinusBeta1),
+          oneMinusBeta2 = hyperAt(rewriter, loc, h, hyper::kAdamOneMinusBeta2);
     bool applyDecay = op.getDecay();
     Type t = op.getParam().getType();
     Type elem = cast<RankedTensorType>(t).getElementType();

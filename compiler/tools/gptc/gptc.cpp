@@ -160,8 +160,7 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   gptc::registerGptcDialects(registry);
-  gptc::registerGptcPassesAndPipelines(); // the lowering pipeline is parsed from text
-  mlir::MLIRContext context(registry);
+    mlir::MLIRContext context(registry);
   gptc::MLIRGenOptions genOptions;
   genOptions.useF64 = opts.dtype == "f64";
   genOptions.fileName = opts.input;
@@ -196,9 +195,9 @@ int main(int argc, char **argv) {
   // The runtime reads names, shapes and settings from this string in the object.
   (*module)->setAttr("gptc.manifest",
                      mlir::StringAttr::get(&context, gptc::buildManifest(*checked, opts.dtype)));
-  gptc::LoweringOptions lowering;
-  lowering.runtimeGemm = opts.gemm == "runtime";
-  if (!runStage([&](mlir::OpPassManager &pm) { return gptc::buildLowerToLLVMPipeline(pm, lowering); }))
+  gptc::LowerToLLVMOptions lowering;
+  lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); return mlir::success(); }))
     return 1;
   if (opts.emit == "llvm-dialect") {
     module->print(llvm::outs());

@@ -1,10 +1,12 @@
 // Builders and verifiers of the nn ops. Every shape rule the frontend checks is
 // checked again here, so hand-written IR in tests gets the same guarantees.
 #include "dialects/NN/IR/NNDialect.h"
+#include "gptc/contract.h"
 
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
+using namespace gptc;
 using namespace gptc::nn;
 
 static std::string shapeStr(ShapedType t) {
@@ -208,9 +210,10 @@ static LogicalResult verifyUpdate(Operation *op, ArrayRef<Value> sameTyped, Valu
     if (v.getType() != t)
       return op->emitOpError("results must have the param's type");
   auto h = cast<RankedTensorType>(hyper.getType());
-  if (h.getRank() != 1 || h.getDimSize(0) != 16 ||
+  if (h.getRank() != 1 || h.getDimSize(0) != hyper::kSize ||
       h.getElementType() != cast<RankedTensorType>(t).getElementType())
-    return op->emitOpError("hyper must be a rank-1 tensor of 16 elements of the param's element type");
+    return op->emitOpError("hyper must be a rank-1 tensor of ")
+           << hyper::kSize << " elements of the param's element type";
   return success();
 }
 
@@ -293,10 +296,20 @@ LogicalResult DropoutOp::verify() {
   return success();
 }
 
+/// softmax and log_softmax normalise over the last dimension: a scalar has none.
+static LogicalResult verifyHasLastDim(Operation *op, RankedTensorType t) {
+  if (t.getRank() == 0)
+    return op->emitOpError("needs a tensor of rank 1 or more (it normalises over the last dimension), got ")
+           << t;
+  return success();
+}
+LogicalResult SoftmaxOp::verify() { return verifyHasLastDim(*this, getInput().getType()); }
+LogicalResult LogSoftmaxOp::verify() { return verifyHasLastDim(*this, getInput().getType()); }
+
 LogicalResult ClipScaleOp::verify() {
   if (getSumsq().getType().getRank() != 0 || getResult().getType() != getSumsq().getType())
     return emitOpError("takes and gives a scalar tensor");
-  if (getHyper().getType().getRank() != 1 || getHyper().getType().getDimSize(0) != 16)
-    return emitOpError("needs the 16-element hyperparameter vector");
+  if (getHyper().getType().getRank() != 1 || getHyper().getType().getDimSize(0) != hyper::kSize)
+    return emitOpError("needs the ") << hyper::kSize << "-element hyperparameter vector";
   return success();
 }

@@ -146,6 +146,7 @@ def NN_SoftmaxOp : NN_Op<"softmax",
   let arguments = (ins NN_FloatTensor:$input);
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1; // rank >= 1: a scalar has no last dimension
 }
 
 def NN_LogSoftmaxOp : NN_Op<"log_softmax",
@@ -154,6 +155,7 @@ def NN_LogSoftmaxOp : NN_Op<"log_softmax",
   let arguments = (ins NN_FloatTensor:$input);
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1; // rank >= 1: a scalar has no last dimension
 }
 
 def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> {
@@ -255,7 +257,8 @@ def NN_DropoutOp : NN_Op<"dropout",
 def NN_ClipScaleOp : NN_Op<"clip_scale", [Pure, AllTypesMatch<["sumsq", "result"]>]> {
   let summary = "The factor that clips gradients to a global norm, as torch.nn.utils.clip_grad_norm_";
   let description = [{
-    sumsq: the sum of the squares of every gradient; max_norm = hyper[15].
+    sumsq: the sum of the squares of every gradient; max_norm = hyper[hyper::kClipMaxNorm]
+    (the slots of `hyper` are named in runtime/include/gptc/contract.h).
     Result: min(1, max_norm / (sqrt(sumsq) + 1e-6)), or 1 when max_norm is 0 (no clipping).
   }];
   let arguments = (ins NN_FloatTensor:$sumsq, NN_FloatTensor:$hyper);
@@ -268,7 +271,7 @@ def NN_SgdUpdateOp : NN_Op<"sgd_update", [Pure,
     AllTypesMatch<["param", "grad", "velocity", "new_param", "new_velocity"]>]> {
   let summary = "SGD with momentum and L2 weight decay, as torch.optim.SGD";
   let description = [{
-    hyper = [lr, momentum, weight_decay, ...]. With g' = grad + weight_decay * param
+    hyper slots kSgdLr, kSgdMomentum, kSgdWeightDecay (gptc/contract.h). With g' = grad + weight_decay * param
     (weight_decay applied only when `decay` is set):
     velocity' = momentum * velocity + g';  param' = param - lr * velocity'.
   }];
@@ -283,8 +286,8 @@ def NN_AdamWUpdateOp : NN_Op<"adamw_update", [Pure,
     AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>]> {
   let summary = "AdamW with decoupled weight decay, as torch.optim.AdamW";
   let description = [{
-    hyper = [lr, beta1, beta2, eps, weight_decay, bias_correction1, bias_correction2,
-    1 - beta1, 1 - beta2, ...] where bias_correction_i = 1 - beta_i^step; the host
+    hyper slots kAdamLr, kAdamBeta1, kAdamBeta2, kAdamEps, kAdamWeightDecay,
+    kAdamBiasCorrection1/2 (1 - beta_i^step), kAdamOneMinusBeta1/2 (gptc/contract.h); the host
     computes the differences in double, as torch does. Weight decay applies only when `decay` is set.
   }];
   let arguments = (ins NN_FloatTensor:$param, NN_FloatTensor:$grad, NN_FloatTensor:$m,

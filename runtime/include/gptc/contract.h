@@ -29,7 +29,7 @@ enum class ScheduleKind { Constant, Cosine };
 enum class DataKind { IdxImages, Random, Text, Tokens };
 enum class InitKind { Normal, Uniform, Zeros, Ones, Xavier };
 
-namespace detail {
+namespace contract_detail {
 template <typename Kind, size_t N> struct Spellings {
   struct Entry {
     Kind kind;
@@ -68,17 +68,23 @@ inline constexpr Spellings<InitKind, 5> kInits{{{InitKind::Normal, "normal"},
                                                {InitKind::Zeros, "zeros"},
                                                {InitKind::Ones, "ones"},
                                                {InitKind::Xavier, "xavier"}}};
-} // namespace detail
+} // namespace contract_detail
 
-inline const char *spelling(OptimizerKind k) { return detail::kOptimizers.spell(k); }
-inline const char *spelling(ScheduleKind k) { return detail::kSchedules.spell(k); }
-inline const char *spelling(DataKind k) { return detail::kDataKinds.spell(k); }
-inline const char *spelling(InitKind k) { return detail::kInits.spell(k); }
+inline const char *spelling(OptimizerKind k) { return contract_detail::kOptimizers.spell(k); }
+inline const char *spelling(ScheduleKind k) { return contract_detail::kSchedules.spell(k); }
+inline const char *spelling(DataKind k) { return contract_detail::kDataKinds.spell(k); }
+inline const char *spelling(InitKind k) { return contract_detail::kInits.spell(k); }
 
-inline std::optional<OptimizerKind> parseOptimizerKind(std::string_view s) { return detail::kOptimizers.parse(s); }
-inline std::optional<ScheduleKind> parseScheduleKind(std::string_view s) { return detail::kSchedules.parse(s); }
-inline std::optional<DataKind> parseDataKind(std::string_view s) { return detail::kDataKinds.parse(s); }
-inline std::optional<InitKind> parseInitKind(std::string_view s) { return detail::kInits.parse(s); }
+inline std::optional<OptimizerKind> parseOptimizerKind(std::string_view s) { return contract_detail::kOptimizers.parse(s); }
+inline std::optional<ScheduleKind> parseScheduleKind(std::string_view s) { return contract_detail::kSchedules.parse(s); }
+inline std::optional<DataKind> parseDataKind(std::string_view s) { return contract_detail::kDataKinds.parse(s); }
+inline std::optional<InitKind> parseInitKind(std::string_view s) { return contract_detail::kInits.parse(s); }
+
+/// "sgd or adamw": the choices, for error messages.
+inline std::string optimizerKindChoices() { return contract_detail::kOptimizers.choices(); }
+inline std::string scheduleKindChoices() { return contract_detail::kSchedules.choices(); }
+inline std::string dataKindChoices() { return contract_detail::kDataKinds.choices(); }
+inline std::string initKindChoices() { return contract_detail::kInits.choices(); }
 
 /// Language models train by steps on windows of a token stream.
 inline bool isLanguageData(DataKind k) { return k == DataKind::Text || k == DataKind::Tokens; }

@@ -1,6 +1,7 @@
 // Builds @train_step from @grad: the gradients feed one optimizer-update op per
 // parameter, and the new parameters and optimizer state are returned.
 #include "compiler/Passes.h"
+#include "gptc/contract.h"
 
 #include "mlir/IR/IRMapping.h"
 
@@ -14,17 +15,10 @@ using namespace gptc;
 
 namespace {
 
-/// Names of the optimizer state tensors kept per parameter.
-SmallVector<StringRef> stateNames(StringRef optimizer) {
-  if (optimizer == "adamw")
-    return {"m", "v"};
-  return {"velocity"};
-}
-
-/// With `clip`, clips `grads` by their global norm (hyper[15]; 0 turns it
+/// With `clip`, clips `grads` by their global norm (hyper::kClipMaxNorm; 0 turns it
 /// off at run time), as torch.nn.utils.clip_grad_norm_; then builds one update
 /// op per parameter. Returns params' then each state kind's new tensors.
-SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, StringRef kind, ValueRange params,
+SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, OptimizerKind kind, ValueRange params,
                                 ValueRange state, SmallVector<Value> grads, Value hyper, bool clip) {
   unsigned numParams = params.size();
   Value sumsq;
@@ -48,7 +42,7 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, StringRef kind, Valu
     Value g = grads[k];
     bool decay = cast<RankedTensorType>(param.getType()).getRank() >= 2;
     Location ploc = param.getLoc();
-    if (kind == "sgd") {
+    if (kind == OptimizerKind::Sgd) {
       auto update = b.create<nn::SgdUpdateOp>(ploc, TypeRange{param.getType(), param.getType()}, param, g,
                                               state[k], hyper, decay);
       newParams.push_back(update.getNewParam());
@@ -62,7 +56,7 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, StringRef kind, Valu
     }
   }
   SmallVector<Value> results(newParams);
-  for (unsigned s = 0; s < stateNames(kind).size(); ++s)
+  for (unsigned s = 0; s < optimizerStateNames(kind).size(); ++s)
     results.append(newStates[s]);
   return results;
 }
@@ -72,23 +66,26 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     ModuleOp module = getOperation();
     auto grad = module.lookupSymbol<func::FuncOp>("grad");
     auto kindAttr = module->getAttrOfType<StringAttr>("gptc.optimizer");
-    if (!grad || !kindAttr || (kindAttr.getValue() != "sgd" && kindAttr.getValue() != "adamw")) {
+    std::optional<OptimizerKind> kind;
+    if (kindAttr)
+      kind = parseOptimizerKind(kindAttr.getValue().str());
+    if (!grad || !kind) {
       module.emitError("gptc-apply-optimizer needs @grad (run gptc-autodiff first) and a module "
-                       "attribute gptc.optimizer = \"sgd\" or \"adamw\"");
+                       "attribute gptc.optimizer naming one of: " +
+                       optimizerKindChoices());
       return signalPassFailure();
     }
-    StringRef kind = kindAttr.getValue();
     // Clipping costs a pass over every gradient: only models that ask for it
     // (a `clip` in the train section sets the module's gptc.clip) get it.
     bool clip = module->hasAttr("gptc.clip");
-    SmallVector<StringRef> states = stateNames(kind);
+    std::vector<std::string> states = optimizerStateNames(*kind);
 
     SmallVector<unsigned> paramArgs, inputArgs;
     for (unsigned i = 0; i < grad.getNumArguments(); ++i)
       (grad.getArgAttr(i, "gptc.param") ? paramArgs : inputArgs).push_back(i);
     // Hyperparameters have the model's float type: that of the loss.
     Type floatType = cast<RankedTensorType>(grad.getFunctionType().getResult(0)).getElementType();
-    auto hyperType = RankedTensorType::get({16}, floatType);
+    auto hyperType = RankedTensorType::get({hyper::kSize}, floatType);
 
     // Signature: params, state (per state kind, per param), inputs, hyper.
     SmallVector<Type> argTypes;
@@ -144,7 +141,7 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     for (unsigned k = 0; k < numParams; ++k)
       grads.push_back(mapping.lookup(gradReturn.getOperand(1 + k)));
     SmallVector<Value> results = {mapping.lookup(gradReturn.getOperand(0))};
-    results.append(buildUpdates(b, loc, kind, entry->getArguments().take_front(numParams),
+    results.append(buildUpdates(b, loc, *kind, entry->getArguments().take_front(numParams),
                                 entry->getArguments().slice(numParams, numParams * states.size()), grads, hyper,
                                 clip));
     b.create<func::ReturnOp>(loc, results);
@@ -166,7 +163,7 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     ValueRange applyValues = applyEntry->getArguments();
     unsigned numState = numParams * states.size();
     SmallVector<Value> applyGrads(applyValues.slice(numParams + numState, numParams));
-    b.create<func::ReturnOp>(loc, buildUpdates(b, loc, kind, applyValues.take_front(numParams),
+    b.create<func::ReturnOp>(loc, buildUpdates(b, loc, *kind, applyValues.take_front(numParams),
                                                applyValues.slice(numParams, numState), applyGrads,
                                                applyValues.back(), clip));
   }
