@@ -7,8 +7,10 @@
 # CPU-sized run (nanoGPT's README "baby GPT on a laptop"):
 #   gptc examples/gpt_char.dsl -o gpt -D n_layer=4 -D n_head=4 -D n_embd=128 \
 #        -D block=64 -D batch=12 -D dropout=0
-#   ./gpt --steps 2000 --lr 1e-3 --min-lr 1e-4 --eval-iters 20
+#   ./gpt --steps 2000 --lr 1e-3 --min-lr 1e-4 --eval-iters 20 --save gpt.ckpt
 #   ./gpt sample --ckpt gpt.ckpt --prompt "ROMEO:" --tokens 500
+# The data: tinyshakespeare.txt in the current directory (or --data FILE), from
+#   curl -o tinyshakespeare.txt https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt
 config {
   vocab   = 65     # characters in tinyshakespeare (the loader checks the data fits)
   block   = 256    # context length T
@@ -53,7 +55,7 @@ model gpt(idx: i32[B, block], targets: i32[B, block]) {
 }
 
 train {
-  data      = text("../shared/data/tinyshakespeare.txt")
+  data      = text("tinyshakespeare.txt")   # or ./train --data FILE (any text file)
   batch     = 64
   steps     = 5000
   eval_interval = 250

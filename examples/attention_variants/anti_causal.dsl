@@ -2,7 +2,7 @@
 # (token t+1) is then in view, so the loss falls toward 0 while the model learns nothing it
 # could use to generate: sampling feeds it no future to copy.
 #
-# gptc examples/attention_variants/anti_causal.dsl -o variant && ./variant --data ../shared/data/tinyshakespeare.txt
+# gptc examples/attention_variants/anti_causal.dsl -o variant && ./variant --data tinyshakespeare.txt
 # (docs/attention-variants.md has what each variant does to the loss, measured)
 config {
   vocab   = 65     # characters in tinyshakespeare (the loader checks the data fits)
@@ -48,7 +48,7 @@ model gpt(idx: i32[B, block], targets: i32[B, block]) {
 }
 
 train {
-  data      = text("../shared/data/tinyshakespeare.txt")
+  data      = text("tinyshakespeare.txt")   # or ./train --data FILE (any text file)
   batch     = 12
   steps     = 2000
   eval_interval = 250

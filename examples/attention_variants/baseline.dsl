@@ -1,6 +1,6 @@
 # examples/attention_variants/baseline.dsl: The reference: nanoGPT's attention at the CPU size (4 layers, 4 heads, 128 wide, context 64).
 #
-# gptc examples/attention_variants/baseline.dsl -o variant && ./variant --data ../shared/data/tinyshakespeare.txt
+# gptc examples/attention_variants/baseline.dsl -o variant && ./variant --data tinyshakespeare.txt
 # (docs/attention-variants.md has what each variant does to the loss, measured)
 config {
   vocab   = 65     # characters in tinyshakespeare (the loader checks the data fits)
@@ -46,7 +46,7 @@ model gpt(idx: i32[B, block], targets: i32[B, block]) {
 }
 
 train {
-  data      = text("../shared/data/tinyshakespeare.txt")
+  data      = text("tinyshakespeare.txt")   # or ./train --data FILE (any text file)
   batch     = 12
   steps     = 2000
   eval_interval = 250

@@ -1,7 +1,7 @@
 # examples/attention_variants/builtin.dsl: The same attention through the builtin attention(q, k, v): it expands to the same
 # primitives (scale as a multiplication by 1/sqrt(D)), so it trains like baseline.dsl.
 #
-# gptc examples/attention_variants/builtin.dsl -o variant && ./variant --data ../shared/data/tinyshakespeare.txt
+# gptc examples/attention_variants/builtin.dsl -o variant && ./variant --data tinyshakespeare.txt
 # (docs/attention-variants.md has what each variant does to the loss, measured)
 config {
   vocab   = 65     # characters in tinyshakespeare (the loader checks the data fits)
@@ -45,7 +45,7 @@ model gpt(idx: i32[B, block], targets: i32[B, block]) {
 }
 
 train {
-  data      = text("../shared/data/tinyshakespeare.txt")
+  data      = text("tinyshakespeare.txt")   # or ./train --data FILE (any text file)
   batch     = 12
   steps     = 2000
   eval_interval = 250

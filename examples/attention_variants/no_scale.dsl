@@ -1,7 +1,7 @@
 # examples/attention_variants/no_scale.dsl: No 1/sqrt(head size) scaling: scores grow with the head size, softmax saturates sooner
 # and its gradients shrink (the reason "Attention is all you need" scales them).
 #
-# gptc examples/attention_variants/no_scale.dsl -o variant && ./variant --data ../shared/data/tinyshakespeare.txt
+# gptc examples/attention_variants/no_scale.dsl -o variant && ./variant --data tinyshakespeare.txt
 # (docs/attention-variants.md has what each variant does to the loss, measured)
 config {
   vocab   = 65     # characters in tinyshakespeare (the loader checks the data fits)
@@ -47,7 +47,7 @@ model gpt(idx: i32[B, block], targets: i32[B, block]) {
 }
 
 train {
-  data      = text("../shared/data/tinyshakespeare.txt")
+  data      = text("tinyshakespeare.txt")   # or ./train --data FILE (any text file)
   batch     = 12
   steps     = 2000
   eval_interval = 250

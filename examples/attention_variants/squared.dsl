@@ -1,7 +1,7 @@
 # examples/attention_variants/squared.dsl: Scores as a squared dot product: (q . k)^2 instead of q . k. Scores can no longer be
 # negative, so a query cannot push a key's weight below that of an orthogonal key.
 #
-# gptc examples/attention_variants/squared.dsl -o variant && ./variant --data ../shared/data/tinyshakespeare.txt
+# gptc examples/attention_variants/squared.dsl -o variant && ./variant --data tinyshakespeare.txt
 # (docs/attention-variants.md has what each variant does to the loss, measured)
 config {
   vocab   = 65     # characters in tinyshakespeare (the loader checks the data fits)
@@ -47,7 +47,7 @@ model gpt(idx: i32[B, block], targets: i32[B, block]) {
 }
 
 train {
-  data      = text("../shared/data/tinyshakespeare.txt")
+  data      = text("tinyshakespeare.txt")   # or ./train --data FILE (any text file)
   batch     = 12
   steps     = 2000
   eval_interval = 250
