@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
-  libboost-program-options-dev libgtest-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev libgtest-dev zlib1g-dev ccache
   python3 python3-torch python3-numpy
   dataset-fashion-mnist fortunes
 )

@@ -18,87 +18,83 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <boost/program_options.hpp>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
-namespace po = boost::program_options;
-
 namespace {
 
+/// What `--emit` asks for: a stage printed to stdout, or a file written to -o.
+enum class Stage { Ast, NN, Grad, Linalg, LLVMDialect, LLVM, Obj, Exe };
+const std::vector<std::pair<Stage, std::string>> kStages = {
+    {Stage::Ast, "ast"},       {Stage::NN, "nn"},     {Stage::Grad, "grad"}, {Stage::Linalg, "linalg"},
+    {Stage::LLVMDialect, "llvm-dialect"}, {Stage::LLVM, "llvm"}, {Stage::Obj, "obj"},   {Stage::Exe, "exe"}};
+
 struct Options {
-  std::string input, output = "train", emit = "exe", dtype = "f32", gemm = "runtime";
+  std::string input, output = "train", dtype = "f32", gemm = "runtime", emitName = "exe";
+  Stage emit = Stage::Exe;
   // -O2: -O3 gives no faster steps on the GPT examples and its unrolling makes
   // LLVM take minutes on a training step of a few layers (measured: 131 s vs 14 s).
   int optLevel = 2;
   std::vector<std::string> defines;
 };
 
-const std::vector<std::string> kStages = {"ast", "nn", "grad", "linalg", "llvm-dialect", "llvm", "obj", "exe"};
+int fail(const std::string &message) {
+  std::cerr << "gptc: error: " << message << "\n";
+  return 1;
+}
 
+/// Returns an exit status, or -1 to go on.
 int parseOptions(int argc, char **argv, Options &opts) {
-  po::options_description visible("gptc: compile a model (.dsl) into a training executable\n\n"
-                                  "usage: gptc MODEL.dsl [-o train] [options]\n\noptions");
-  visible.add_options()
-      ("help,h", "print this help")
-      ("version", "print the version")
-      ("output,o", po::value(&opts.output), "output file (default: train, or MODEL.o for --emit=obj)")
-      ("emit", po::value(&opts.emit),
-       "stage to produce: ast | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe (written to -o)")
-      ("opt-level,O", po::value(&opts.optLevel), "optimisation level 0-3 (default 2): -O0 .. -O3")
-      ("dtype", po::value(&opts.dtype), "float type: f32 (default) or f64 (for gradient checks)")
-      ("define,D", po::value(&opts.defines)->composing(), "override a config constant: -D name=value")
-      ("gemm", po::value(&opts.gemm), "matmul code: runtime (call the runtime's GEMM, default) or loops");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value(&opts.input));
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", 1);
-  po::variables_map vm;
+  CLI::App app("gptc: compile a model (.dsl) into a training executable: gptc MODEL.dsl -o train", "gptc");
+  bool version = false;
+  app.add_flag("--version", version, "print the version");
+  CLI::Option *output =
+      app.add_option("-o,--output", opts.output, "output file (default: train, or MODEL.o for --emit=obj)");
+  app.add_option("--emit", opts.emitName,
+                 "stage to produce: ast | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe "
+                 "(written to -o)");
+  app.add_option("-O,--opt-level", opts.optLevel, "optimisation level 0-3 (default 2): -O0 .. -O3");
+  app.add_option("--dtype", opts.dtype, "float type: f32 (default) or f64 (for gradient checks)");
+  app.add_option("-D,--define", opts.defines, "override a config constant or train setting: -D name=value")
+      ->allow_extra_args(false); // one name=value per -D, so `-D a=1 model.dsl` leaves the model alone
+  app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
+  app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
   try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error &e) {
-    std::cerr << "gptc: error: " << e.what() << "\n(run gptc --help for the options)\n";
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << visible << "\n";
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &) {
+    std::cout << app.help();
     return 0;
+  } catch (const CLI::ParseError &e) {
+    return fail(std::string(e.what()) + " (run gptc --help for the options)");
   }
-  if (vm.count("version")) {
+  if (version) {
     std::cout << "gptc " << GPTC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING << ")\n";
     return 0;
   }
-  if (opts.emit == "obj" && !vm.count("output")) { // MODEL.dsl -> MODEL.o
+  if (opts.input.empty())
+    return fail("no input file (usage: gptc MODEL.dsl -o train)");
+  auto stage = std::find_if(kStages.begin(), kStages.end(), [&](auto &s) { return s.second == opts.emitName; });
+  if (stage == kStages.end()) {
+    std::string names;
+    for (auto &s : kStages)
+      names += (names.empty() ? "" : ", ") + s.second;
+    return fail("unknown --emit stage '" + opts.emitName + "' (expected one of " + names + ")");
+  }
+  opts.emit = stage->first;
+  if (opts.emit == Stage::Obj && output->count() == 0) { // MODEL.dsl -> MODEL.o
     std::string stem = opts.input.substr(opts.input.find_last_of('/') + 1);
     opts.output = stem.substr(0, stem.rfind('.')) + ".o";
   }
-  if (opts.input.empty()) {
-    std::cerr << "gptc: error: no input file (usage: gptc MODEL.dsl -o train)\n";
-    return 1;
-  }
-  if (std::find(kStages.begin(), kStages.end(), opts.emit) == kStages.end()) {
-    std::cerr << "gptc: error: unknown --emit stage '" << opts.emit << "' (expected one of "
-              << llvm::join(kStages, ", ") << ")\n";
-    return 1;
-  }
-  if (opts.dtype != "f32" && opts.dtype != "f64") {
-    std::cerr << "gptc: error: --dtype must be f32 or f64, got '" << opts.dtype << "'\n";
-    return 1;
-  }
-  if (opts.gemm != "runtime" && opts.gemm != "loops") {
-    std::cerr << "gptc: error: --gemm must be runtime or loops, got '" << opts.gemm << "'\n";
-    return 1;
-  }
-  if (opts.optLevel < 0 || opts.optLevel > 3) {
-    std::cerr << "gptc: error: -O must be 0, 1, 2 or 3\n";
-    return 1;
-  }
+  if (opts.dtype != "f32" && opts.dtype != "f64")
+    return fail("--dtype must be f32 or f64, got '" + opts.dtype + "'");
+  if (opts.gemm != "runtime" && opts.gemm != "loops")
+    return fail("--gemm must be runtime or loops, got '" + opts.gemm + "'");
+  if (opts.optLevel < 0 || opts.optLevel > 3)
+    return fail("-O must be 0, 1, 2 or 3");
   return -1; // go on
 }
 
@@ -146,7 +142,7 @@ int main(int argc, char **argv) {
 
   std::vector<gptc::Token> tokens = gptc::lex(file, diags);
   gptc::Program program = gptc::parseProgram(tokens, diags);
-  if (opts.emit == "ast" && !diags.hadErrors()) {
+  if (opts.emit == Stage::Ast && !diags.hadErrors()) {
     gptc::printAST(program, std::cout);
     return 0;
   }
@@ -167,7 +163,7 @@ int main(int argc, char **argv) {
   mlir::OwningOpRef<mlir::ModuleOp> module = gptc::mlirGen(context, *checked, genOptions);
   if (!module)
     return 1;
-  if (opts.emit == "nn") {
+  if (opts.emit == Stage::NN) {
     module->print(llvm::outs());
     return 0;
   }
@@ -182,13 +178,13 @@ int main(int argc, char **argv) {
   };
   if (!runStage([](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm); return mlir::success(); }))
     return 1;
-  if (opts.emit == "grad") {
+  if (opts.emit == Stage::Grad) {
     module->print(llvm::outs());
     return 0;
   }
   if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm); return mlir::success(); }))
     return 1;
-  if (opts.emit == "linalg") {
+  if (opts.emit == Stage::Linalg) {
     module->print(llvm::outs());
     return 0;
   }
@@ -199,7 +195,7 @@ int main(int argc, char **argv) {
   lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); return mlir::success(); }))
     return 1;
-  if (opts.emit == "llvm-dialect") {
+  if (opts.emit == Stage::LLVMDialect) {
     module->print(llvm::outs());
     return 0;
   }
@@ -211,14 +207,14 @@ int main(int argc, char **argv) {
     std::cerr << "gptc: error: " << error << "\n";
     return 1;
   }
-  if (opts.emit == "llvm") {
+  if (opts.emit == Stage::LLVM) {
     llvmModule->print(llvm::outs(), nullptr);
     return 0;
   }
   // The object for the linker goes to a fresh temporary file: never over a
   // file of the user's.
   std::string objectPath = opts.output;
-  if (opts.emit != "obj") {
+  if (opts.emit != Stage::Obj) {
     llvm::SmallString<128> tmp;
     if (std::error_code ec = llvm::sys::fs::createTemporaryFile("gptc-model", "o", tmp)) {
       std::cerr << "gptc: error: cannot create a temporary object file: " << ec.message() << "\n";
@@ -230,7 +226,7 @@ int main(int argc, char **argv) {
     std::cerr << "gptc: error: " << error << "\n";
     return 1;
   }
-  if (opts.emit == "obj")
+  if (opts.emit == Stage::Obj)
     return 0;
   bool linked = gptc::linkExecutable(objectPath, runtimeDirectory(argv[0]), opts.output, error);
   llvm::sys::fs::remove(objectPath);
