@@ -50,7 +50,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
        "stage to produce: ast | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe (written to -o)")
       ("opt-level,O", po::value(&opts.optLevel), "optimisation level 0-3 (default 2): -O0 .. -O3")
       ("dtype", po::value(&opts.dtype), "float type: f32 (default) or f64 (for gradient checks)")
-      ("define,D", po::value(&opts.defines)->composing(), "override a config constant: -D name=value")
+      ("define,D", po::value(&opts.defines)->composing(), "override a config constant or train setting: -D name=value")
       ("gemm", po::value(&opts.gemm), "matmul code: runtime (call the runtime's GEMM, default) or loops");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&opts.input));
