@@ -185,11 +185,11 @@ void Checker::checkRepeat(Stmt &s, std::vector<ExprType> *returned) {
   ExprType count = check(*s.value);
   if (!count.isValid())
     return;
-  if (count.kind != ExprType::Constant || !count.isInteger || count.value < 0) {
+  if (count.kind != ExprType::Constant || !count.isInteger || count.value < 0 || !exactInt64(count.value)) {
     error(s.value->loc, "'repeat' needs a non-negative integer count, got " + count.str());
     return;
   }
-  for (int64_t i = 0; i < (int64_t)count.value; ++i) {
+  for (int64_t i = 0; i < *exactInt64(count.value); ++i) {
     repeatIndex_.push_back(i);
     runBody(s.body, returned);
     repeatIndex_.pop_back();
