@@ -46,23 +46,31 @@ struct ExprType {
   std::string str() const;
 };
 
+/// The binary operators of the DSL.
+enum class BinaryOp {
+  Add, Sub, Mul, Div, Matmul, Pow,                    // + - * / @ ^
+  Less, Greater, LessEq, GreaterEq, Equal, NotEqual,  // < > <= >= == !=
+};
+/// How the source spells `op`: "+", "<=", ...
+const char *spelling(BinaryOp op);
+/// < > <= >= == != (they give 1 or 0).
+bool isComparison(BinaryOp op);
+
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
   // Error: stands in for text the lexer rejected (already reported).
+  // Unary is negation (`-x`); Binary's operator is `op`.
   enum Kind { Number, Name, String, Unary, Binary, Call, List, Tuple, Error } kind;
   SourceLoc loc;
   double number = 0;       // Number
   bool isInteger = false;  // Number
   std::string name;        // Name, Call (callee), String (contents)
-  // Unary ('-'); Binary ('+', '-', '*', '/', '@', '^', and the comparisons
-  // '<', '>', 'l' (<=), 'g' (>=), 'e' (==), 'n' (!=)).
-  char op = 0;
+  BinaryOp op = BinaryOp::Add; // Binary
   std::vector<ExprPtr> args;         // operands / call arguments / list items
   std::vector<std::string> argNames; // Call: keyword of each argument ("" if positional)
   ExprType type;                     // set by Sema
-  std::vector<int64_t> resolved;     // set by Sema: axes (sum, mean), shape (reshape), permutation (transpose)
 
   Expr(Kind k, SourceLoc l) : kind(k), loc(l) {}
 };

@@ -22,16 +22,35 @@ std::string ExprType::str() const {
   return "?";
 }
 
-namespace {
-std::string binaryOpSpelling(char op) {
+const char *spelling(BinaryOp op) {
   switch (op) {
-  case 'l': return "<=";
-  case 'g': return ">=";
-  case 'e': return "==";
-  case 'n': return "!=";
+  case BinaryOp::Add: return "+";
+  case BinaryOp::Sub: return "-";
+  case BinaryOp::Mul: return "*";
+  case BinaryOp::Div: return "/";
+  case BinaryOp::Matmul: return "@";
+  case BinaryOp::Pow: return "^";
+  case BinaryOp::Less: return "<";
+  case BinaryOp::Greater: return ">";
+  case BinaryOp::LessEq: return "<=";
+  case BinaryOp::GreaterEq: return ">=";
+  case BinaryOp::Equal: return "==";
+  case BinaryOp::NotEqual: return "!=";
   }
-  return std::string(1, op);
+  return "?";
 }
+
+bool isComparison(BinaryOp op) {
+  switch (op) {
+  case BinaryOp::Less: case BinaryOp::Greater: case BinaryOp::LessEq:
+  case BinaryOp::GreaterEq: case BinaryOp::Equal: case BinaryOp::NotEqual:
+    return true;
+  default:
+    return false;
+  }
+}
+
+namespace {
 
 void printExpr(const Expr &e, std::ostream &os, int indent) {
   std::string pad(indent, ' ');
@@ -40,8 +59,8 @@ void printExpr(const Expr &e, std::ostream &os, int indent) {
   case Expr::Number: os << "Number " << e.number; break;
   case Expr::Name: os << "Name " << e.name; break;
   case Expr::String: os << "String \"" << e.name << "\""; break;
-  case Expr::Unary: os << "Unary " << e.op; break;
-  case Expr::Binary: os << "Binary " << binaryOpSpelling(e.op); break;
+  case Expr::Unary: os << "Unary -"; break;
+  case Expr::Binary: os << "Binary " << spelling(e.op); break;
   case Expr::Call: os << "Call " << e.name; break;
   case Expr::List: os << "List"; break;
   case Expr::Tuple: os << "Tuple"; break;

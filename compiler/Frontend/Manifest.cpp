@@ -23,7 +23,7 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
     os << "\n";
   }
   for (const ParamInfo &param : p.params) {
-    os << "param " << param.name << " " << param.init.kind << " " << param.init.a << " "
+    os << "param " << param.name << " " << spelling(param.init.kind) << " " << param.init.a << " "
        << param.init.b;
     shape(os, param.shape);
     os << "\n";

@@ -346,9 +346,10 @@ private:
       return nullptr;
     }
     ExprPtr lhs = parseAdditive();
-    static const std::pair<TokenKind, char> comparisons[] = {
-        {TokenKind::Less, '<'}, {TokenKind::Greater, '>'}, {TokenKind::LessEq, 'l'},
-        {TokenKind::GreaterEq, 'g'}, {TokenKind::EqEq, 'e'}, {TokenKind::NotEq, 'n'}};
+    static const std::pair<TokenKind, BinaryOp> comparisons[] = {
+        {TokenKind::Less, BinaryOp::Less},       {TokenKind::Greater, BinaryOp::Greater},
+        {TokenKind::LessEq, BinaryOp::LessEq},   {TokenKind::GreaterEq, BinaryOp::GreaterEq},
+        {TokenKind::EqEq, BinaryOp::Equal},      {TokenKind::NotEq, BinaryOp::NotEqual}};
     for (auto [kind, op] : comparisons)
       if (lhs && at(kind)) {
         SourceLoc loc = next().loc;
@@ -360,7 +361,7 @@ private:
     return lhs;
   }
 
-  ExprPtr makeBinary(char op, SourceLoc loc, ExprPtr lhs, ExprPtr rhs) {
+  ExprPtr makeBinary(BinaryOp op, SourceLoc loc, ExprPtr lhs, ExprPtr rhs) {
     auto e = std::make_unique<Expr>(Expr::Binary, loc);
     e->op = op;
     e->args.push_back(std::move(lhs));
@@ -375,7 +376,8 @@ private:
       ExprPtr rhs = parseMultiplicative();
       if (!rhs)
         return nullptr;
-      lhs = makeBinary(op.text[0], op.loc, std::move(lhs), std::move(rhs));
+      lhs = makeBinary(op.kind == TokenKind::Plus ? BinaryOp::Add : BinaryOp::Sub, op.loc, std::move(lhs),
+                       std::move(rhs));
     }
     return lhs;
   }
@@ -396,7 +398,10 @@ private:
       ExprPtr rhs = parseUnary();
       if (!rhs)
         return nullptr;
-      lhs = makeBinary(op.text[0], op.loc, std::move(lhs), std::move(rhs));
+      BinaryOp kind = op.kind == TokenKind::Star    ? BinaryOp::Mul
+                      : op.kind == TokenKind::Slash ? BinaryOp::Div
+                                                    : BinaryOp::Matmul;
+      lhs = makeBinary(kind, op.loc, std::move(lhs), std::move(rhs));
     }
     return lhs;
   }
@@ -408,7 +413,6 @@ private:
       if (!operand)
         return nullptr;
       auto e = std::make_unique<Expr>(Expr::Unary, loc);
-      e->op = '-';
       e->args.push_back(std::move(operand));
       return e;
     }
@@ -423,7 +427,7 @@ private:
       ExprPtr exponent = parseUnary();
       if (!exponent)
         return nullptr;
-      return makeBinary('^', loc, std::move(base), std::move(exponent));
+      return makeBinary(BinaryOp::Pow, loc, std::move(base), std::move(exponent));
     }
     return base;
   }

@@ -1,6 +1,8 @@
 // Semantic analysis: evaluates config constants, checks the train section,
-// resolves names, and infers the shape of every model expression. Errors name
-// file:line:col; shape errors state both shapes.
+// resolves names, infers the shape of every model expression, and elaborates
+// the model into a graph of primitive operations (Graph.h). Errors name
+// file:line:col; shape errors state both shapes. The checker lives in
+// Frontend/Sema/, each builtin's rule and expansion in Frontend/Builtins/.
 #ifndef GPTC_FRONTEND_SEMA_H
 #define GPTC_FRONTEND_SEMA_H
 
@@ -13,8 +15,9 @@
 
 namespace gptc {
 
+/// normal(mean = a, std = b) | uniform(low = a, high = b) | zeros | ones | xavier
 struct InitSpec {
-  std::string kind = "normal"; // normal(mean, std) | uniform(low, high) | zeros | ones | xavier
+  InitKind kind = InitKind::Normal;
   double a = 0, b = 1;
 };
 
@@ -31,7 +34,7 @@ struct InputInfo {
   std::vector<int64_t> shape;
 };
 
-/// A model that passed every check, elaborated into `graph`.
+/// A model that passed every check, elaborated into `graph` (Graph.h).
 struct CheckedProgram {
   const ModelDecl *model = nullptr;
   std::vector<InputInfo> inputs;
@@ -41,11 +44,15 @@ struct CheckedProgram {
   int out = -1;  // the node of the last value bound to `out` (optional: accuracy, sampling)
   bool hasDropout = false; // the step functions then take an RNG input: [seed, training]
   TrainSettings train; // the train section, -D overrides applied
-  std::map<std::string, double> config;
+  std::map<std::string, double> config; // the config constants, -D overrides applied, and B
   const ExprType &outType() const { return graph[out].type; }
 };
 
-/// `overrides` are `-D name=value` pairs; a name not declared in `config` is an error.
+/// Checks `program` and elaborates its model; nullopt after errors (reported
+/// to `diags`). `overrides` are the `-D name=value` pairs: each replaces a
+/// config constant or sets a train setting (the integer settings such as
+/// batch and steps, lr, weight_decay, clip, min_lr, warmup, decay_steps);
+/// any other name is an error.
 std::optional<CheckedProgram> analyze(Program &program,
                                       const std::map<std::string, double> &overrides,
                                       DiagnosticEngine &diags);

@@ -1,7 +1,7 @@
 // The elaborated graph (Frontend/Graph.h) -> the nn dialect: one function
-// @forward(params..., inputs...[, rng]) -> (loss[, out]). Composite layers
-// (layernorm, gelu, concat) are written out in nn primitives here, so autodiff
-// sees only ops with gradient rules.
+// @forward(params..., inputs...[, rng]) -> (loss[, out]), each node the nn op
+// of its primitive. Composite layers were already written out in primitives
+// by Frontend/Builtins/, so autodiff sees only ops with gradient rules.
 #include "compiler/MLIRGen/MLIRGen.h"
 
 #include "dialects/NN/IR/NNDialect.h"
@@ -11,8 +11,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
-
-#include <cmath>
 
 using namespace mlir;
 
@@ -120,6 +118,7 @@ private:
 
   Value operand(const Node &n, size_t i) { return values_[n.operands[i]]; }
 
+  /// The nn op of one primitive node.
   Value gen(const Node &n) {
     Location l = loc(n.loc);
     RankedTensorType type = typeOf(n);
@@ -130,38 +129,29 @@ private:
         values.push_back((int32_t)i);
       return builder_.create<arith::ConstantOp>(l, DenseIntElementsAttr::get(type, values));
     }
-    case Node::Unary: return genUnary(l, n.fn, operand(n, 0));
-    case Node::Binary: {
-      Value lhs = operandAs(n, 0, type), rhs = operandAs(n, 1, type);
-      switch (n.fn[0]) {
-      case '+': return builder_.create<nn::AddOp>(l, lhs, rhs);
-      case '-': return builder_.create<nn::SubOp>(l, lhs, rhs);
-      case '*': return builder_.create<nn::MulOp>(l, lhs, rhs);
-      case '/': return builder_.create<nn::DivOp>(l, lhs, rhs);
-      }
-      break;
-    }
+    case Node::Neg: return builder_.create<nn::NegOp>(l, operand(n, 0));
+    case Node::Sigmoid: return builder_.create<nn::SigmoidOp>(l, operand(n, 0));
+    case Node::Relu: return builder_.create<nn::ReluOp>(l, operand(n, 0));
+    case Node::Tanh: return builder_.create<nn::TanhOp>(l, operand(n, 0));
+    case Node::Exp: return builder_.create<nn::ExpOp>(l, operand(n, 0));
+    case Node::Log: return builder_.create<nn::LogOp>(l, operand(n, 0));
+    case Node::Sqrt: return builder_.create<nn::SqrtOp>(l, operand(n, 0));
+    case Node::Softplus: return builder_.create<nn::SoftplusOp>(l, operand(n, 0));
+    case Node::Add: case Node::Sub: case Node::Mul: case Node::Div: return genArithmetic(l, n, type);
     case Node::Pow: return builder_.create<nn::PowOp>(l, operand(n, 0), builder_.getF64FloatAttr(n.value));
-    case Node::Matmul: return genMatmul(l, operand(n, 0), operand(n, 1), type);
+    case Node::Matmul: return builder_.create<nn::MatmulOp>(l, operand(n, 0), operand(n, 1), false, false);
     case Node::ReduceSum: return builder_.create<nn::ReduceSumOp>(l, operand(n, 0), n.ints);
+    case Node::Broadcast: return builder_.create<nn::BroadcastOp>(l, type, operand(n, 0), n.ints);
     case Node::Transpose: return builder_.create<nn::TransposeOp>(l, operand(n, 0), n.ints);
     case Node::Reshape: return builder_.create<nn::ReshapeOp>(l, type, operand(n, 0));
     case Node::Softmax: return builder_.create<nn::SoftmaxOp>(l, operand(n, 0));
     case Node::LogSoftmax: return builder_.create<nn::LogSoftmaxOp>(l, operand(n, 0));
     case Node::CrossEntropy:
       return builder_.create<nn::CrossEntropyOp>(l, type, operand(n, 0), operand(n, 1));
-    case Node::Mse: {
-      Value diff = builder_.create<nn::SubOp>(l, operand(n, 0), operand(n, 1));
-      Value sq = builder_.create<nn::MulOp>(l, diff, diff);
-      auto dt = cast<RankedTensorType>(diff.getType());
-      SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, dt.getRank()));
-      Value s = builder_.create<nn::ReduceSumOp>(l, sq, all);
-      return scaleBy(l, s, 1.0 / (double)dt.getNumElements());
-    }
     case Node::Gather: return builder_.create<nn::GatherOp>(l, type, operand(n, 0), operand(n, 1));
     case Node::Slice:
       return builder_.create<nn::SliceOp>(l, type, operand(n, 0), n.ints[0], n.ints[1]);
-    case Node::Concat: return genConcat(l, n, type);
+    case Node::Pad: return builder_.create<nn::PadOp>(l, type, operand(n, 0), n.ints[0], n.ints[1]);
     case Node::Mask: {
       int64_t rank = type.getRank();
       auto maskType = RankedTensorType::get({type.getDimSize(rank - 2), type.getDimSize(rank - 1)},
@@ -173,96 +163,21 @@ private:
     case Node::Dropout:
       return builder_.create<nn::DropoutOp>(l, operand(n, 0), rng_, builder_.getF64FloatAttr(n.value),
                                             builder_.getI64IntegerAttr(n.ints[0]));
-    case Node::LayerNorm: return genLayerNorm(l, n);
     case Node::Input: case Node::Param: case Node::Scalar: break;
     }
-    llvm_unreachable("a graph node MLIRGen does not know");
+    llvm_unreachable("a graph node without an nn op");
   }
 
-  Value genUnary(Location l, const std::string &fn, Value x) {
-    if (fn == "neg") return builder_.create<nn::NegOp>(l, x);
-    if (fn == "sigmoid") return builder_.create<nn::SigmoidOp>(l, x);
-    if (fn == "relu") return builder_.create<nn::ReluOp>(l, x);
-    if (fn == "tanh") return builder_.create<nn::TanhOp>(l, x);
-    if (fn == "exp") return builder_.create<nn::ExpOp>(l, x);
-    if (fn == "log") return builder_.create<nn::LogOp>(l, x);
-    if (fn == "sqrt") return builder_.create<nn::SqrtOp>(l, x);
-    if (fn == "softplus") return builder_.create<nn::SoftplusOp>(l, x);
-    if (fn == "gelu") {
-      // GPT-2's tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-      auto t = cast<RankedTensorType>(x.getType());
-      Value cube = builder_.create<nn::MulOp>(l, builder_.create<nn::MulOp>(l, x, x), x);
-      Value inner = builder_.create<nn::AddOp>(l, x, scaleBy(l, cube, 0.044715));
-      Value th = builder_.create<nn::TanhOp>(l, scaleBy(l, inner, std::sqrt(2.0 / M_PI)));
-      Value onePlus = builder_.create<nn::AddOp>(l, th, splat(l, t, 1.0));
-      return builder_.create<nn::MulOp>(l, scaleBy(l, x, 0.5), onePlus);
+  Value genArithmetic(Location l, const Node &n, RankedTensorType type) {
+    // Two statements: the left operand's broadcast comes first in the IR.
+    Value lhs = operandAs(n, 0, type);
+    Value rhs = operandAs(n, 1, type);
+    switch (n.kind) {
+    case Node::Add: return builder_.create<nn::AddOp>(l, lhs, rhs);
+    case Node::Sub: return builder_.create<nn::SubOp>(l, lhs, rhs);
+    case Node::Mul: return builder_.create<nn::MulOp>(l, lhs, rhs);
+    default: return builder_.create<nn::DivOp>(l, lhs, rhs);
     }
-    llvm_unreachable("unknown unary function");
-  }
-
-  /// Matmuls of any rank become nn.matmul of rank 2 or 3 with reshapes around.
-  Value genMatmul(Location l, Value lhs, Value rhs, RankedTensorType type) {
-    auto lt = cast<RankedTensorType>(lhs.getType());
-    auto rt = cast<RankedTensorType>(rhs.getType());
-    Type elem = lt.getElementType();
-    int64_t m = lt.getDimSize(lt.getRank() - 2), k = lt.getDimSize(lt.getRank() - 1);
-    int64_t n = rt.getDimSize(rt.getRank() - 1);
-    if (rt.getRank() == 2) {
-      if (lt.getRank() == 2)
-        return builder_.create<nn::MatmulOp>(l, lhs, rhs, false, false);
-      // [..., K] @ [K, N]: one [rows, K] @ [K, N] matmul.
-      int64_t rows = lt.getNumElements() / k;
-      Value flat = builder_.create<nn::ReshapeOp>(l, RankedTensorType::get({rows, k}, elem), lhs);
-      Value product = builder_.create<nn::MatmulOp>(l, flat, rhs, false, false);
-      return builder_.create<nn::ReshapeOp>(l, type, product);
-    }
-    if (lt.getRank() == 3)
-      return builder_.create<nn::MatmulOp>(l, lhs, rhs, false, false);
-    int64_t batch = lt.getNumElements() / (m * k);
-    Value l3 = builder_.create<nn::ReshapeOp>(l, RankedTensorType::get({batch, m, k}, elem), lhs);
-    Value r3 = builder_.create<nn::ReshapeOp>(l, RankedTensorType::get({batch, k, n}, elem), rhs);
-    Value product = builder_.create<nn::MatmulOp>(l, l3, r3, false, false);
-    return builder_.create<nn::ReshapeOp>(l, type, product);
-  }
-
-  /// concat = the sum of each part padded with zeros to the result's shape.
-  Value genConcat(Location l, const Node &n, RankedTensorType type) {
-    int64_t axis = n.ints[0], offset = 0;
-    Value sum;
-    for (size_t i = 0; i < n.operands.size(); ++i) {
-      Value part = operand(n, i);
-      Value padded = builder_.create<nn::PadOp>(l, type, part, axis, offset);
-      offset += cast<RankedTensorType>(part.getType()).getDimSize(axis);
-      sum = sum ? (Value)builder_.create<nn::AddOp>(l, sum, padded) : padded;
-    }
-    return sum;
-  }
-
-  /// (x - mean) / sqrt(var + eps) * weight + bias over the last axis (biased variance, as torch).
-  Value genLayerNorm(Location l, const Node &n) {
-    Value x = operand(n, 0);
-    auto t = cast<RankedTensorType>(x.getType());
-    int64_t last = t.getRank() - 1;
-    double inv = 1.0 / (double)t.getDimSize(last);
-    SmallVector<int64_t> keep = llvm::to_vector(llvm::seq<int64_t>(0, last));
-    auto rowMean = [&](Value v) {
-      Value s = builder_.create<nn::ReduceSumOp>(l, v, SmallVector<int64_t>{last});
-      return builder_.create<nn::BroadcastOp>(l, t, scaleBy(l, s, inv), keep).getResult();
-    };
-    Value centered = builder_.create<nn::SubOp>(l, x, rowMean(x));
-    Value var = rowMean(builder_.create<nn::MulOp>(l, centered, centered));
-    Value rstd = builder_.create<nn::PowOp>(l, builder_.create<nn::AddOp>(l, var, splat(l, t, n.value)),
-                                            builder_.getF64FloatAttr(-0.5));
-    Value y = builder_.create<nn::MulOp>(l, centered, rstd);
-    y = builder_.create<nn::MulOp>(l, y, broadcastTo(l, operand(n, 1), t));
-    if (n.operands.size() > 2)
-      y = builder_.create<nn::AddOp>(l, y, broadcastTo(l, operand(n, 2), t));
-    return y;
-  }
-
-  Value scaleBy(Location l, Value v, double factor) {
-    auto t = cast<RankedTensorType>(v.getType());
-    return builder_.create<nn::MulOp>(l, v, splat(l, t, factor));
   }
 
   OpBuilder builder_;

@@ -1,0 +1,218 @@
+// The train section: batch size, length, data source, optimizer, schedule and
+// clipping, into the contract's TrainSettings (runtime/include/gptc/contract.h).
+// `-D` overrides the integer settings, lr, weight_decay, clip, min_lr, warmup
+// and decay_steps; the batch size becomes the constant B of the model.
+#include "compiler/Frontend/Sema/Checker.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace gptc::sema {
+namespace {
+
+/// The integer train settings, where each is stored, and whether 0 is allowed.
+const std::map<std::string, std::pair<int64_t TrainSettings::*, bool>> &trainIntegers() {
+  static const std::map<std::string, std::pair<int64_t TrainSettings::*, bool>> integers = {
+      {"batch", {&TrainSettings::batch, false}},     {"epochs", {&TrainSettings::epochs, true}},
+      {"steps", {&TrainSettings::steps, true}},      {"seed", {&TrainSettings::seed, true}},
+      {"validation", {&TrainSettings::validation, true}},
+      {"eval_interval", {&TrainSettings::evalInterval, true}},
+      {"eval_iters", {&TrainSettings::evalIters, true}},
+      {"grad_accum", {&TrainSettings::gradAccum, false}}};
+  return integers;
+}
+
+/// The train settings -D can set to any number, and where each is stored.
+const std::map<std::string, double *(*)(TrainSettings &)> &trainNumbers() {
+  static const std::map<std::string, double *(*)(TrainSettings &)> numbers = {
+      {"lr", [](TrainSettings &t) { return &t.lr; }},
+      {"weight_decay", [](TrainSettings &t) { return &t.weightDecay; }},
+      {"clip", [](TrainSettings &t) { return &t.clip; }},
+      {"min_lr", [](TrainSettings &t) { return &t.minLr; }}};
+  return numbers;
+}
+
+/// The schedule's step counts -D can set.
+const std::map<std::string, int64_t TrainSettings::*> &trainStepCounts() {
+  static const std::map<std::string, int64_t TrainSettings::*> counts = {
+      {"warmup", &TrainSettings::warmup}, {"decay_steps", &TrainSettings::decaySteps}};
+  return counts;
+}
+
+} // namespace
+
+bool isOverridableTrainSetting(const std::string &name) {
+  return trainIntegers().count(name) || trainNumbers().count(name) || trainStepCounts().count(name);
+}
+
+std::optional<int64_t> Checker::positiveInt(const Setting &s, bool allowZero) {
+  ExprType t = check(*s.value);
+  if (!t.isValid())
+    return std::nullopt;
+  std::optional<int64_t> v = t.kind == ExprType::Constant && t.isInteger ? exactInt64(t.value) : std::nullopt;
+  if (!v || *v < (allowZero ? 0 : 1)) {
+    error(s.value->loc, "'" + s.name + "' must be " + (allowZero ? "a non-negative" : "a positive") +
+                            " integer, got " + t.str());
+    return std::nullopt;
+  }
+  return v;
+}
+
+void Checker::checkTrain(Program &program, const std::map<std::string, double> &overrides,
+                         TrainSettings &train) {
+  std::set<std::string> seen;
+  for (Setting &s : program.train) {
+    if (!seen.insert(s.name).second) {
+      error(s.loc, "duplicate train setting '" + s.name + "'");
+      continue;
+    }
+    const auto &integers = trainIntegers();
+    if (auto it = integers.find(s.name); it != integers.end()) {
+      if (auto v = positiveInt(s, /*allowZero=*/it->second.second))
+        train.*(it->second.first) = *v;
+    } else if (s.name == "data") {
+      checkData(*s.value, train);
+    } else if (s.name == "optimizer") {
+      checkOptimizer(*s.value, train);
+    } else if (s.name == "schedule") {
+      checkSchedule(*s.value, train);
+    } else if (s.name == "clip") {
+      if (auto v = constArg(s.value.get(), "'clip' (the largest gradient norm)")) {
+        if (*v < 0)
+          error(s.value->loc, "'clip' must be 0 (off) or positive");
+        else
+          train.clip = *v;
+      }
+    } else {
+      error(s.loc, "unknown train setting '" + s.name +
+                       "' (expected batch, epochs, steps, seed, validation, eval_interval, "
+                       "eval_iters, grad_accum, data, optimizer, schedule or clip)");
+    }
+  }
+  for (auto &[name, slot] : trainNumbers())
+    if (auto it = overrides.find(name); it != overrides.end())
+      *slot(train) = it->second;
+  for (auto &[name, slot] : trainStepCounts())
+    if (auto it = overrides.find(name); it != overrides.end())
+      train.*slot = (int64_t)it->second;
+  // gptc -D batch=64 (and the other integer settings) override the file.
+  for (auto &[name, slot] : trainIntegers()) {
+    auto it = overrides.find(name);
+    if (it == overrides.end())
+      continue;
+    std::optional<int64_t> v = exactInt64(it->second);
+    if (!v || *v < (slot.second ? 0 : 1)) {
+      std::ostringstream os;
+      os << "-D " << name << "=" << it->second << ": must be a "
+         << (slot.second ? "non-negative" : "positive") << " integer";
+      error({}, os.str());
+      continue;
+    }
+    train.*(slot.first) = *v;
+    seen.insert(name);
+  }
+  if (!seen.count("batch")) {
+    if (!unparsed_->count("batch"))
+      error(program.trainLoc, "the 'train' section must set 'batch'");
+    poisoned_.insert("B"); // already reported: uses of B stay silent
+  } else if (train.batch > 0) {
+    constants_["B"] = (double)train.batch;
+    integral_["B"] = true;
+  }
+}
+
+/// idx_images("DIR") | text("FILE") | tokens("DIR") | random()
+void Checker::checkData(Expr &e, TrainSettings &train) {
+  std::optional<DataKind> kind = e.kind == Expr::Call ? parseDataKind(e.name) : std::nullopt;
+  if (!kind) {
+    error(e.loc, "expected a data source: idx_images(\"DIR\"), text(\"FILE\"), tokens(\"DIR\") or random()");
+    return;
+  }
+  train.data = *kind;
+  if (*kind == DataKind::Random) {
+    bind(e, {});
+    return;
+  }
+  BoundArgs b = bind(e, {*kind == DataKind::Text ? "file" : "dir"});
+  if (*kind != DataKind::IdxImages)
+    train.dataDir = "";
+  if (!b.ok || !b.slots[0])
+    return;
+  if (b.slots[0]->kind != Expr::String) {
+    error(b.slots[0]->loc, *kind == DataKind::IdxImages ? "idx_images expects a directory name in quotes"
+                                                        : "'" + e.name + "' expects a path in quotes");
+    return;
+  }
+  train.dataDir = b.slots[0]->name;
+}
+
+/// cosine(warmup = N, min_lr = X, decay_steps = N) | constant(warmup = N)
+void Checker::checkSchedule(Expr &e, TrainSettings &schedule) {
+  std::optional<ScheduleKind> kind = e.kind == Expr::Call ? parseScheduleKind(e.name) : std::nullopt;
+  if (!kind) {
+    error(e.loc, "expected a schedule: cosine(warmup, min_lr, decay_steps) or constant(warmup)");
+    return;
+  }
+  schedule.schedule = *kind;
+  bool cosine = *kind == ScheduleKind::Cosine;
+  BoundArgs b = bind(e, cosine ? std::vector<std::string>{"warmup", "min_lr", "decay_steps"}
+                               : std::vector<std::string>{"warmup"});
+  if (!b.ok)
+    return;
+  if (b.slots[0])
+    if (auto v = constArg(b.slots[0], "'warmup' (steps)"))
+      schedule.warmup = (int64_t)*v;
+  if (cosine && b.slots[1])
+    if (auto v = constArg(b.slots[1], "'min_lr'"))
+      schedule.minLr = *v;
+  if (cosine && b.slots[2])
+    if (auto v = constArg(b.slots[2], "'decay_steps'"))
+      schedule.decaySteps = (int64_t)*v;
+}
+
+/// sgd(lr, momentum, weight_decay) | adamw(lr, betas, eps, weight_decay)
+void Checker::checkOptimizer(Expr &e, TrainSettings &opt) {
+  std::optional<OptimizerKind> kind = e.kind == Expr::Call ? parseOptimizerKind(e.name) : std::nullopt;
+  if (!kind) {
+    error(e.loc, "expected an optimizer: sgd(lr, momentum, weight_decay) or adamw(lr, betas, eps, weight_decay)");
+    return;
+  }
+  opt.optimizer = *kind;
+  if (*kind == OptimizerKind::Sgd) {
+    std::vector<std::string> names = {"lr", "momentum", "weight_decay"};
+    BoundArgs b = bind(e, names);
+    double *dst[] = {&opt.lr, &opt.momentum, &opt.weightDecay};
+    for (size_t i = 0; i < names.size(); ++i)
+      if (b.slots[i])
+        if (auto v = constArg(b.slots[i], "'" + names[i] + "'"))
+          *dst[i] = *v;
+    if (!b.slots[0] && b.ok)
+      error(e.loc, "sgd needs a learning rate: sgd(lr = ...)");
+    return;
+  }
+  opt.weightDecay = kAdamWDefaultWeightDecay;
+  BoundArgs b = bind(e, {"lr", "betas", "eps", "weight_decay"});
+  if (b.slots[0])
+    if (auto v = constArg(b.slots[0], "'lr'"))
+      opt.lr = *v;
+  if (!b.slots[0] && b.ok)
+    error(e.loc, "adamw needs a learning rate: adamw(lr = ...)");
+  if (Expr *betas = b.slots[1]) {
+    if (betas->kind != Expr::Tuple || betas->args.size() != 2) {
+      error(betas->loc, "'betas' must be a pair such as (0.9, 0.999)");
+    } else {
+      if (auto v = constArg(betas->args[0].get(), "beta1"))
+        opt.beta1 = *v;
+      if (auto v = constArg(betas->args[1].get(), "beta2"))
+        opt.beta2 = *v;
+    }
+  }
+  if (b.slots[2])
+    if (auto v = constArg(b.slots[2], "'eps'"))
+      opt.eps = *v;
+  if (b.slots[3])
+    if (auto v = constArg(b.slots[3], "'weight_decay'"))
+      opt.weightDecay = *v;
+}
+
+} // namespace gptc::sema
