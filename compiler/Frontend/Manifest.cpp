@@ -1,54 +1,59 @@
 #include "compiler/Frontend/Manifest.h"
 
-#include <iomanip>
-#include <sstream>
+#include "gptc/contract.h"
+
+#include <nlohmann/json.hpp>
 
 namespace gptc {
 
-static void shape(std::ostream &os, const std::vector<int64_t> &dims) {
-  os << " " << dims.size();
-  for (int64_t d : dims)
-    os << " " << d;
-}
+namespace key = manifest_key;
+using nlohmann::ordered_json;
 
 std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
-  std::ostringstream os;
-  os << std::setprecision(17);
-  os << "gptc-manifest 1\n";
-  os << "dtype " << dtype << "\n";
-  os << "model " << p.model->name << "\n";
-  for (const InputInfo &in : p.inputs) {
-    os << "input " << in.name << " " << (in.elem == ElemType::F32 ? "f32" : "i32");
-    shape(os, in.shape);
-    os << "\n";
-  }
-  for (const ParamInfo &param : p.params) {
-    os << "param " << param.name << " " << spelling(param.init.kind) << " " << param.init.a << " "
-       << param.init.b;
-    shape(os, param.shape);
-    os << "\n";
-  }
-  if (p.out >= 0) {
-    os << "output out";
-    shape(os, p.outType().shape);
-    os << "\n";
-  }
-  if (p.hasDropout)
-    os << "rng\n";
-  const TrainSettings &o = p.train;
-  os << "optimizer " << spelling(o.optimizer) << " " << o.lr << " " << o.momentum << " " << o.weightDecay << " "
-     << o.beta1 << " " << o.beta2 << " " << o.eps << "\n";
-  os << "data " << spelling(p.train.data) << " " << p.train.dataDir << "\n";
-  os << "batch " << p.train.batch << "\n";
-  os << "epochs " << p.train.epochs << "\n";
-  os << "steps " << p.train.steps << "\n";
-  os << "seed " << p.train.seed << "\n";
-  os << "validation " << p.train.validation << "\n";
-  os << "eval " << p.train.evalInterval << " " << p.train.evalIters << "\n";
-  os << "clip " << p.train.clip << "\n";
-  os << "accum " << p.train.gradAccum << "\n";
-  os << "schedule " << spelling(o.schedule) << " " << o.warmup << " " << o.minLr << " " << o.decaySteps << "\n";
-  return os.str();
+  ordered_json j;
+  j[key::kFormat] = key::kVersion;
+  j[key::kDType] = dtype;
+  j[key::kModel] = p.model->name;
+  j[key::kInputs] = ordered_json::array();
+  for (const InputInfo &in : p.inputs)
+    j[key::kInputs].push_back(
+        {{key::kName, in.name}, {key::kDType, in.elem == ElemType::I32 ? "i32" : dtype}, {key::kShape, in.shape}});
+  j[key::kParams] = ordered_json::array();
+  for (const ParamInfo &param : p.params)
+    j[key::kParams].push_back({{key::kName, param.name},
+                               {key::kShape, param.shape},
+                               {key::kInit, spelling(param.init.kind)},
+                               {key::kInitA, param.init.a},
+                               {key::kInitB, param.init.b}});
+  if (p.out >= 0)
+    j[key::kOutput] = {{key::kShape, p.outType().shape}};
+  j[key::kRng] = p.hasDropout;
+
+  const TrainSettings &t = p.train;
+  ordered_json &train = j[key::kTrain];
+  train[key::kData] = spelling(t.data);
+  train[key::kDataDir] = t.dataDir;
+  train[key::kBatch] = t.batch;
+  train[key::kEpochs] = t.epochs;
+  train[key::kSteps] = t.steps;
+  train[key::kSeed] = t.seed;
+  train[key::kValidation] = t.validation;
+  train[key::kEvalInterval] = t.evalInterval;
+  train[key::kEvalIters] = t.evalIters;
+  train[key::kGradAccum] = t.gradAccum;
+  train[key::kClip] = t.clip;
+  train[key::kOptimizer] = spelling(t.optimizer);
+  train[key::kLr] = t.lr;
+  train[key::kMomentum] = t.momentum;
+  train[key::kWeightDecay] = t.weightDecay;
+  train[key::kBeta1] = t.beta1;
+  train[key::kBeta2] = t.beta2;
+  train[key::kEps] = t.eps;
+  train[key::kSchedule] = spelling(t.schedule);
+  train[key::kWarmup] = t.warmup;
+  train[key::kDecaySteps] = t.decaySteps;
+  train[key::kMinLr] = t.minLr;
+  return j.dump(2);
 }
 
 } // namespace gptc

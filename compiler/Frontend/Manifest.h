@@ -1,6 +1,7 @@
-// The manifest is the contract between a compiled model and the runtime: a few
-// text lines (param names, shapes and initializers, inputs, optimizer, train
-// settings) embedded in the object as the `gptc_manifest` string.
+// The manifest: the JSON description of a compiled model (param names, shapes
+// and initializers, inputs, output, train settings) embedded in the object as
+// the `gptc_manifest` string. Its keys are the contract's (gptc/contract.h);
+// the runtime reads it with runtime/src/manifest.cpp.
 #ifndef GPTC_FRONTEND_MANIFEST_H
 #define GPTC_FRONTEND_MANIFEST_H
 

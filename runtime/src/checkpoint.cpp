@@ -16,7 +16,7 @@ void saveCheckpoint(const std::string &path, const Model &model, const Settings 
       {"gptc.model", model.m.model},
       {"gptc.step", std::to_string(p.step)},
       {"gptc.seed", std::to_string(s.seed)},
-      {"gptc.optimizer", model.m.optimizer},
+      {"gptc.optimizer", spelling(model.m.train.optimizer)},
       {"gptc.best_test_accuracy", std::to_string(p.best)},
       {"gptc.best_val_loss", std::to_string(p.bestValLoss)}};
   if (!p.vocab.empty())

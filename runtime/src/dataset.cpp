@@ -77,7 +77,7 @@ Dataset randomDataset(const Manifest &m, int64_t count, uint64_t seed, uint64_t 
 
 Splits loadData(const Settings &s, const Manifest &m) {
   Splits out;
-  if (s.data == "random") {
+  if (s.data == DataKind::Random) {
     out.train = randomDataset(m, m.train.batch * 8, s.seed, 0);
     out.val = randomDataset(m, m.train.batch * 2, s.seed, 1);
     out.test = randomDataset(m, m.train.batch * 2, s.seed, 2);

@@ -24,7 +24,7 @@ Model::Model(const Manifest &manifest) : m(manifest) {
   loss = Tensor(m.floatType, {});
   if (m.hasOutput)
     out = Tensor(m.floatType, m.outputShape);
-  hyper = Tensor(m.floatType, {16});
+  hyper = Tensor(m.floatType, {hyper::kSize});
   rng = Tensor(DType::I32, {2});
   rng.fill(0);
 }
@@ -40,16 +40,19 @@ void Model::initialize(uint64_t seed) {
     Tensor &t = params[i];
     uint64_t stream = kStreamInit + i;
     double bound = 0;
-    if (spec.init == "xavier") {
+    if (spec.init == InitKind::Xavier) {
       int64_t fanIn = spec.shape[spec.shape.size() - 2], fanOut = spec.shape.back();
       bound = std::sqrt(6.0 / (double)(fanIn + fanOut));
     }
     for (size_t j = 0; j < t.numel(); ++j) {
       double v = 0;
-      if (spec.init == "normal") v = spec.a + spec.b * normalAt(seed, stream, j);
-      else if (spec.init == "uniform") v = spec.a + (spec.b - spec.a) * uniformAt(seed, stream, j);
-      else if (spec.init == "ones") v = 1;
-      else if (spec.init == "xavier") v = -bound + 2 * bound * uniformAt(seed, stream, j);
+      switch (spec.init) {
+      case InitKind::Normal: v = spec.a + spec.b * normalAt(seed, stream, j); break;
+      case InitKind::Uniform: v = spec.a + (spec.b - spec.a) * uniformAt(seed, stream, j); break;
+      case InitKind::Ones: v = 1; break;
+      case InitKind::Xavier: v = -bound + 2 * bound * uniformAt(seed, stream, j); break;
+      case InitKind::Zeros: break;
+      }
       t.set(j, v);
     }
   }
@@ -100,22 +103,32 @@ double Model::grad(std::vector<Tensor> &grads) {
   return loss.get(0);
 }
 
-/// The hyperparameter vector of a step (see nn.sgd_update / nn.adamw_update / nn.clip_scale).
-static void fillHyper(Tensor &hyper, const Manifest &m, const Settings &s, int64_t step, double lr) {
+/// The hyperparameter vector of a step, by the contract's named slots (see
+/// nn.sgd_update / nn.adamw_update / nn.clip_scale).
+static void fillHyper(Tensor &h, const Manifest &m, const Settings &s, int64_t step, double lr) {
   double t = (double)(step + 1);
-  double h[16] = {0};
-  if (m.optimizer == "adamw") {
-    double values[9] = {lr, s.beta1, s.beta2, s.eps, s.weightDecay,
-                        1 - std::pow(s.beta1, t), 1 - std::pow(s.beta2, t), 1 - s.beta1, 1 - s.beta2};
-    std::copy(values, values + 9, h);
-  } else {
-    h[0] = lr;
-    h[1] = s.momentum;
-    h[2] = s.weightDecay;
+  std::vector<double> v(hyper::kSize, 0.0);
+  switch (m.train.optimizer) {
+  case OptimizerKind::AdamW:
+    v[hyper::kAdamLr] = lr;
+    v[hyper::kAdamBeta1] = s.beta1;
+    v[hyper::kAdamBeta2] = s.beta2;
+    v[hyper::kAdamEps] = s.eps;
+    v[hyper::kAdamWeightDecay] = s.weightDecay;
+    v[hyper::kAdamBiasCorrection1] = 1 - std::pow(s.beta1, t);
+    v[hyper::kAdamBiasCorrection2] = 1 - std::pow(s.beta2, t);
+    v[hyper::kAdamOneMinusBeta1] = 1 - s.beta1;
+    v[hyper::kAdamOneMinusBeta2] = 1 - s.beta2;
+    break;
+  case OptimizerKind::Sgd:
+    v[hyper::kSgdLr] = lr;
+    v[hyper::kSgdMomentum] = s.momentum;
+    v[hyper::kSgdWeightDecay] = s.weightDecay;
+    break;
   }
-  h[15] = s.clip;
-  for (int i = 0; i < 16; ++i)
-    hyper.set(i, h[i]);
+  v[hyper::kClipMaxNorm] = s.clip;
+  for (int64_t i = 0; i < hyper::kSize; ++i)
+    h.set(i, v[i]);
 }
 
 double Model::trainStep(const Settings &s, int64_t step, double lr) {

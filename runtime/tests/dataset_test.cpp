@@ -51,7 +51,7 @@ gptc::Manifest model(bool oneHot) {
 
 gptc::Settings settings(const std::string &dir, int validation) {
   gptc::Settings s;
-  s.data = "idx_images";
+  s.data = gptc::DataKind::IdxImages;
   s.dataDir = dir;
   s.validation = validation;
   return s;

@@ -78,14 +78,14 @@ TEST(Schedule, WarmupThenCosineToMinLrAsNanoGPT) {
   s.lr = 1e-3;
   s.minLr = 1e-4;
   s.warmup = 100;
-  s.schedule = "cosine";
+  s.schedule = gptc::ScheduleKind::Cosine;
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 0, 2000), 1e-3 / 101);
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 99, 2000), 1e-3 * 100 / 101);
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 100, 2000), 1e-3);
   EXPECT_NEAR(gptc::learningRateAt(s, 1050, 2000), 1e-4 + 0.5 * 9e-4, 1e-15);
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 2000, 2000), 1e-4);
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 2500, 2000), 1e-4);
-  s.schedule = "constant";
+  s.schedule = gptc::ScheduleKind::Constant;
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 1500, 2000), 1e-3);
 }
 

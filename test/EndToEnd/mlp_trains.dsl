@@ -6,8 +6,8 @@
 # RUN: %t.train --max-train 2000 --epochs 3 --metrics %t.jsonl | FileCheck %s --check-prefix=TRAIN
 # RUN: %python %testtools/metrics.py decreasing %t.jsonl | FileCheck %s
 #
-# TRAIN: epoch   1  step     200
-# TRAIN: epoch   3  step     600
+# TRAIN: step    200  epoch 1.00  train loss
+# TRAIN: step    600  epoch 3.00  train loss
 # TRAIN: {"model":"small","epochs":3,"steps":600,
 # CHECK: loss went down
 model small(x: f32[B, 784], label: i32[B]) {

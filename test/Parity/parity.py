@@ -4,7 +4,7 @@ usage: parity.py DUMP.safetensors MODEL
 
 DUMP is what `./train --dump` writes: the initial parameters (param.*), the first
 training batch (input.*), gptc's loss, its gradients (grad.*) and the parameters
-after one optimizer step (step1.*), compared with torch.optim. The reference
+after one optimizer step (final.*), compared with torch.optim. The reference
 models below are written independently in PyTorch from the papers/code the
 examples follow, not generated from the DSL.
 """
@@ -67,7 +67,7 @@ def check_step(tensors, meta, params):
     opt.step()
     worst = 0.0
     for k, p in params.items():
-        err = rel_error(tensors["step1." + k], p.detach().numpy())
+        err = rel_error(tensors["final." + k], p.detach().numpy())
         print(f"{kind} step {k:4s} rel {err:.2e}")
         worst = max(worst, err)
     return worst

@@ -18,7 +18,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <CLI/CLI.hpp>
+#include "gptc/cli.h"
 
 #include <algorithm>
 #include <fstream>
@@ -28,9 +28,9 @@
 namespace {
 
 /// What `--emit` asks for: a stage printed to stdout, or a file written to -o.
-enum class Stage { Ast, NN, Grad, Linalg, LLVMDialect, LLVM, Obj, Exe };
+enum class Stage { Ast, Manifest, NN, Grad, Linalg, LLVMDialect, LLVM, Obj, Exe };
 const std::vector<std::pair<Stage, std::string>> kStages = {
-    {Stage::Ast, "ast"},       {Stage::NN, "nn"},     {Stage::Grad, "grad"}, {Stage::Linalg, "linalg"},
+    {Stage::Ast, "ast"}, {Stage::Manifest, "manifest"}, {Stage::NN, "nn"},     {Stage::Grad, "grad"}, {Stage::Linalg, "linalg"},
     {Stage::LLVMDialect, "llvm-dialect"}, {Stage::LLVM, "llvm"}, {Stage::Obj, "obj"},   {Stage::Exe, "exe"}};
 
 struct Options {
@@ -55,7 +55,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
   CLI::Option *output =
       app.add_option("-o,--output", opts.output, "output file (default: train, or MODEL.o for --emit=obj)");
   app.add_option("--emit", opts.emitName,
-                 "stage to produce: ast | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe "
+                 "stage to produce: ast | manifest | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe "
                  "(written to -o)");
   app.add_option("-O,--opt-level", opts.optLevel, "optimisation level 0-3 (default 2): -O0 .. -O3");
   app.add_option("--dtype", opts.dtype, "float type: f32 (default) or f64 (for gradient checks)");
@@ -63,14 +63,8 @@ int parseOptions(int argc, char **argv, Options &opts) {
       ->allow_extra_args(false); // one name=value per -D, so `-D a=1 model.dsl` leaves the model alone
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
   app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp &) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError &e) {
-    return fail(std::string(e.what()) + " (run gptc --help for the options)");
-  }
+  if (int rc = gptc::cli::parse(app, argc, argv, "gptc"); rc >= 0)
+    return rc;
   if (version) {
     std::cout << "gptc " << GPTC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING << ")\n";
     return 0;
@@ -154,6 +148,10 @@ int main(int argc, char **argv) {
     return 1;
   }
 
+  if (opts.emit == Stage::Manifest) { // what the runtime will read (`./train info` prints it back)
+    std::cout << gptc::buildManifest(*checked, opts.dtype) << "\n";
+    return 0;
+  }
   mlir::DialectRegistry registry;
   gptc::registerGptcDialects(registry);
     mlir::MLIRContext context(registry);
