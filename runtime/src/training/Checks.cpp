@@ -4,6 +4,8 @@
 #include "gptc/safetensors.h"
 #include "gptc/training.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -48,8 +50,12 @@ int runGradcheck(Model &model, BatchSource &source, const Settings &s) {
     }
   }
   bool ok = worst <= tol;
-  std::printf("{\"gradcheck\":\"%s\",\"worst_relative_error\":%.6e,\"worst_param\":\"%s\",\"tolerance\":%.1e}\n",
-              ok ? "pass" : "fail", worst, worstName.c_str(), tol);
+  nlohmann::ordered_json summary;
+  summary["gradcheck"] = ok ? "pass" : "fail";
+  summary["worst_relative_error"] = worst;
+  summary["worst_param"] = worstName;
+  summary["tolerance"] = tol;
+  std::printf("%s\n", summary.dump().c_str());
   return ok ? 0 : 1;
 }
 
