@@ -64,6 +64,7 @@ struct Expr {
   // Unary is negation (`-x`); Binary's operator is `op`.
   enum Kind { Number, Name, String, Unary, Binary, Call, List, Tuple, Error } kind;
   SourceLoc loc;
+  int height = 1; // of the tree below (1: a leaf); the parser bounds it (Parser.h)
   double number = 0;       // Number
   bool isInteger = false;  // Number
   std::string name;        // Name, Call (callee), String (contents)

@@ -1,5 +1,7 @@
 #include "compiler/Frontend/Diagnostics.h"
 
+#include <algorithm>
+
 #include <ostream>
 
 namespace gptc {
@@ -22,6 +24,9 @@ std::string SourceFile::lineText(int line) const {
   return text_.substr(begin, end - begin);
 }
 
+/// Columns of source shown around the caret: a 1 MB line prints a window.
+static constexpr int kWindowColumns = 100;
+
 void DiagnosticEngine::emit(const char *kind, SourceLoc loc, const std::string &message) {
   os_ << file_.name();
   if (loc.line > 0)
@@ -29,10 +34,21 @@ void DiagnosticEngine::emit(const char *kind, SourceLoc loc, const std::string &
   os_ << ": " << kind << ": " << message << "\n";
   if (loc.line > 0) {
     std::string text = file_.lineText(loc.line);
-    os_ << text << "\n";
-    std::string caret;
-    for (int i = 1; i < loc.col && i - 1 < (int)text.size(); ++i)
-      caret += text[i - 1] == '\t' ? '\t' : ' ';
+    int caretAt = std::min<int>(loc.col - 1, (int)text.size()); // 0-based
+    int first = 0;
+    std::string prefix, suffix;
+    if ((int)text.size() > kWindowColumns) {
+      first = std::max(0, std::min(caretAt - kWindowColumns / 2, (int)text.size() - kWindowColumns));
+      if (first > 0)
+        prefix = "...";
+      if (first + kWindowColumns < (int)text.size())
+        suffix = "...";
+      text = text.substr(first, kWindowColumns);
+    }
+    os_ << prefix << text << suffix << "\n";
+    std::string caret(prefix.size(), ' ');
+    for (int i = first; i < caretAt && i - first < (int)text.size(); ++i)
+      caret += text[i - first] == '\t' ? '\t' : ' ';
     os_ << caret << "^\n";
   }
 }
@@ -41,6 +57,12 @@ void DiagnosticEngine::error(SourceLoc loc, const std::string &message) {
   if (!reported_.insert({loc.line, loc.col, message}).second)
     return;
   ++errors_;
+  if (limit_ > 0 && errors_ > limit_) {
+    if (errors_ == limit_ + 1)
+      os_ << file_.name() << ": error: too many errors emitted, stopping now (--error-limit=" << limit_
+          << "; 0 shows them all)\n";
+    return;
+  }
   emit("error", loc, message);
 }
 

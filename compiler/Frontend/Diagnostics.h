@@ -1,5 +1,6 @@
 // Source buffers and error reporting for the frontend: every message is
-// `file:line:col: error: message`, followed by the source line and a caret.
+// `file:line:col: error: message`, followed by the source line and a caret
+// (a window of the line around the caret when the line is long).
 #ifndef GPTC_FRONTEND_DIAGNOSTICS_H
 #define GPTC_FRONTEND_DIAGNOSTICS_H
 
@@ -32,6 +33,9 @@ private:
 class DiagnosticEngine {
 public:
   DiagnosticEngine(const SourceFile &file, std::ostream &os) : file_(file), os_(os) {}
+  /// After `limit` errors the rest are counted but not printed (0: no limit),
+  /// as clang's -ferror-limit: random bytes should not print megabytes.
+  void setErrorLimit(int limit) { limit_ = limit; }
   void error(SourceLoc loc, const std::string &message);
   void note(SourceLoc loc, const std::string &message);
   int errorCount() const { return errors_; }
@@ -42,6 +46,7 @@ private:
   const SourceFile &file_;
   std::ostream &os_;
   int errors_ = 0;
+  int limit_ = 20;
   // A block used many times (repeat 12 { ... }) would repeat its errors: each
   // (line, col, message) is reported once.
   std::set<std::tuple<int, int, std::string>> reported_;

@@ -1,11 +1,16 @@
 #include "compiler/Frontend/Lexer.h"
 
+#include <cmath>
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 
 namespace gptc {
+
+static constexpr double kLargestExactInteger = 9007199254740992.0; // 2^53: integers are exact up to it
+
 
 const char *tokenKindName(TokenKind kind) {
   switch (kind) {
@@ -140,6 +145,20 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
       t.text = spelling;
       t.number = std::strtod(spelling.c_str(), nullptr);
       t.isInteger = isInteger;
+      // Numbers are doubles: integers are exact up to 2^53, floats finite.
+      auto beyondExact = [](const std::string &digits) { // compared as text: the double rounds
+        size_t first = digits.find_first_not_of('0');
+        std::string d = first == std::string::npos ? "0" : digits.substr(first);
+        return d.size() > 16 || (d.size() == 16 && d > "9007199254740992");
+      };
+      if (isInteger && beyondExact(spelling)) {
+        diags.error(loc, "integer literal '" + spelling + "' is too large (integers are exact up to 2^53 = " +
+                             std::to_string((int64_t)kLargestExactInteger) + ")");
+        t.number = 1; // parse on without a cascade
+      } else if (!std::isfinite(t.number)) {
+        diags.error(loc, "number '" + spelling + "' is out of range (the largest is about 1.8e308)");
+        t.number = 1;
+      }
       tokens.push_back(t);
       continue;
     }

@@ -303,6 +303,12 @@ private:
       s.value = parseExpr();
       if (!s.value || !expect(TokenKind::LBrace, "to open the repeated statements"))
         return std::nullopt;
+      NestingGuard guard(repeatDepth_);
+      if (tooDeep(repeatDepth_, t.loc, "this 'repeat'", "nest fewer repeats")) {
+        for (int open = 1; open > 0 && !at(TokenKind::Eof);) // skip its body, iteratively
+          open += at(TokenKind::LBrace) ? 1 : at(TokenKind::RBrace) ? -1 : 0, next();
+        return std::nullopt;
+      }
       parseBody(s.body);
       if (!expect(TokenKind::RBrace, "to close the repeated statements"))
         return std::nullopt;
@@ -361,8 +367,13 @@ private:
     return lhs;
   }
 
+  /// Null (after an error) when the tree would grow deeper than the limit.
   ExprPtr makeBinary(BinaryOp op, SourceLoc loc, ExprPtr lhs, ExprPtr rhs) {
+    int height = std::max(lhs->height, rhs->height) + 1;
+    if (tooDeep(height, loc, "this chain of operators"))
+      return nullptr;
     auto e = std::make_unique<Expr>(Expr::Binary, loc);
+    e->height = height;
     e->op = op;
     e->args.push_back(std::move(lhs));
     e->args.push_back(std::move(rhs));
@@ -388,9 +399,14 @@ private:
     // unknown operator: parse on, the lexer already reported it.
     while (lhs && at(TokenKind::Invalid)) {
       auto error = std::make_unique<Expr>(Expr::Error, next().loc);
+      error->height = lhs->height + 1;
       error->args.push_back(std::move(lhs));
-      if (ExprPtr rhs = startsOperand() ? parseUnary() : nullptr)
+      if (ExprPtr rhs = startsOperand() ? parseUnary() : nullptr) {
+        error->height = std::max(error->height, rhs->height + 1);
         error->args.push_back(std::move(rhs));
+      }
+      if (tooDeep(error->height, error->loc, "this expression"))
+        return nullptr;
       lhs = std::move(error);
     }
     while (lhs && (at(TokenKind::Star) || at(TokenKind::Slash) || at(TokenKind::At))) {
@@ -406,13 +422,33 @@ private:
     return lhs;
   }
 
+  /// Counts the parser's own recursion (brackets, calls, minus signs, powers).
+  struct NestingGuard {
+    explicit NestingGuard(int &depth) : depth(depth) { ++depth; }
+    ~NestingGuard() { --depth; }
+    int &depth;
+  };
+
+  bool tooDeep(int depth, SourceLoc loc, const char *what,
+               const char *hint = "name a part of it on a line of its own") {
+    if (depth <= kMaxNestingDepth)
+      return false;
+    diags_.error(loc, std::string(what) + " nests more than " + std::to_string(kMaxNestingDepth) +
+                          " levels deep (" + hint + ")");
+    return true;
+  }
+
   ExprPtr parseUnary() {
+    NestingGuard guard(exprDepth_);
+    if (tooDeep(exprDepth_, peek().loc, "this expression"))
+      return nullptr;
     if (at(TokenKind::Minus)) {
       SourceLoc loc = next().loc;
       ExprPtr operand = parseUnary();
       if (!operand)
         return nullptr;
       auto e = std::make_unique<Expr>(Expr::Unary, loc);
+      e->height = operand->height + 1;
       e->args.push_back(std::move(operand));
       return e;
     }
@@ -479,11 +515,13 @@ private:
         return nullptr;
       if (at(TokenKind::Comma)) {
         auto tuple = std::make_unique<Expr>(Expr::Tuple, loc);
+        tuple->height = first->height + 1;
         tuple->args.push_back(std::move(first));
         while (accept(TokenKind::Comma)) {
           ExprPtr item = parseExpr();
           if (!item)
             return nullptr;
+          tuple->height = std::max(tuple->height, item->height + 1);
           tuple->args.push_back(std::move(item));
         }
         if (!expect(TokenKind::RParen, "to close the tuple"))
@@ -502,6 +540,7 @@ private:
           ExprPtr item = parseExpr();
           if (!item)
             return nullptr;
+          list->height = std::max(list->height, item->height + 1);
           list->args.push_back(std::move(item));
         } while (accept(TokenKind::Comma));
       }
@@ -529,6 +568,7 @@ private:
         ExprPtr arg = parseExpr();
         if (!arg)
           return nullptr;
+        call->height = std::max(call->height, arg->height + 1);
         call->args.push_back(std::move(arg));
         call->argNames.push_back(keyword);
       } while (accept(TokenKind::Comma));
@@ -542,6 +582,7 @@ private:
   DiagnosticEngine &diags_;
   size_t pos_ = 0;
   std::set<std::string> unparsed_;
+  int exprDepth_ = 0, repeatDepth_ = 0;
 };
 
 } // namespace

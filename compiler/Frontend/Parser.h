@@ -9,6 +9,13 @@
 
 namespace gptc {
 
+/// How deep a program may nest. Every later stage walks the syntax tree
+/// recursively, so the parser refuses deeper programs with an error instead of
+/// letting any stage run out of stack (clang's bracket depth is also 256):
+/// brackets, calls, unary minus and `^` nest; so does each operator of a chain
+/// (`x + x + ... + x` is a tree as deep as it is long); `repeat` bodies nest.
+inline constexpr int kMaxNestingDepth = 256;
+
 Program parseProgram(const std::vector<Token> &tokens, DiagnosticEngine &diags);
 
 } // namespace gptc

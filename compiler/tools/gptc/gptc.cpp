@@ -39,6 +39,7 @@ struct Options {
   // -O2: -O3 gives no faster steps on the GPT examples and its unrolling makes
   // LLVM take minutes on a training step of a few layers (measured: 131 s vs 14 s).
   int optLevel = 2;
+  int errorLimit = 20;
   std::vector<std::string> defines;
 };
 
@@ -61,6 +62,8 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_option("--dtype", opts.dtype, "float type: f32 (default) or f64 (for gradient checks)");
   app.add_option("-D,--define", opts.defines, "override a config constant or train setting: -D name=value")
       ->allow_extra_args(false); // one name=value per -D, so `-D a=1 model.dsl` leaves the model alone
+  app.add_option("--error-limit", opts.errorLimit, "stop printing errors after N (default 20; 0: no limit)")
+      ->check(gptc::cli::NonNegative);
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
   app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
   if (int rc = gptc::cli::parse(app, argc, argv, "gptc"); rc >= 0)
@@ -133,6 +136,7 @@ int main(int argc, char **argv) {
   text << in.rdbuf();
   gptc::SourceFile file(opts.input, text.str());
   gptc::DiagnosticEngine diags(file, std::cerr);
+  diags.setErrorLimit(opts.errorLimit);
 
   std::vector<gptc::Token> tokens = gptc::lex(file, diags);
   gptc::Program program = gptc::parseProgram(tokens, diags);

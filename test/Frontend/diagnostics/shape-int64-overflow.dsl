@@ -9,7 +9,7 @@ model m(x: f32[B, 4]) {
   param v: f32[huge] = zeros()
   a = linear(x, huge)
   b = reshape(x, [4000000000, 4000000000, 4000000000])
-  c = linear(x, 3000000000000000000)
+  c = linear(x, 3000000000 * 1000000000)
   loss = sum(x)
 }
 train { batch = 2  data = random()  optimizer = sgd(lr = 0.1) }
