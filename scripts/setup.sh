@@ -9,6 +9,7 @@ PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libcli11-dev nlohmann-json3-dev libgtest-dev zlib1g-dev ccache
   python3 python3-torch python3-numpy
+  clang-19 libclang-rt-19-dev
   dataset-fashion-mnist fortunes
 )
 

@@ -32,3 +32,9 @@ shakespeare = os.path.normpath(os.path.join(config.gptc_src_root, "..", "shared"
 if os.path.exists(shakespeare):
     config.available_features.add("shakespeare")
 config.substitutions.append(("%shakespeare", shakespeare))
+
+# The frontend fuzzer needs clang-19 with libFuzzer (Debian: clang-19 libclang-rt-19-dev).
+import shutil
+if shutil.which("clang++-19") and os.path.exists("/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a"):
+    config.available_features.add("libfuzzer")
+config.substitutions.append(("%srcroot", config.gptc_src_root))

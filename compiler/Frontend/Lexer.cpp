@@ -9,6 +9,28 @@
 
 namespace gptc {
 
+/// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+static bool isValidUtf8(const std::string &s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size())
+      return false;
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (size_t k = 1; k < n; ++k) {
+      unsigned char cc = s[i + k];
+      if ((cc >> 6) != 0x2)
+        return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
 static constexpr double kLargestExactInteger = 9007199254740992.0; // 2^53: integers are exact up to it
 
 
@@ -177,6 +199,10 @@ std::vector<Token> lex(const SourceFile &file, DiagnosticEngine &diags) {
       }
       if (!closed)
         diags.error(loc, "unterminated string literal"); // keep the token: no cascade
+      if (!isValidUtf8(value)) { // strings end up in the JSON manifest, which is UTF-8
+        diags.error(loc, "string literal is not valid UTF-8");
+        value.clear();
+      }
       push(TokenKind::String, loc, value);
       continue;
     }

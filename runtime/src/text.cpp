@@ -1,5 +1,7 @@
 #include "gptc/text.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -104,22 +106,22 @@ TokenData loadTextFile(const std::string &path) {
 TokenData loadTokenDir(const std::string &dir) {
   TokenData d;
   d.source = dir;
-  std::string meta = readFile(dir + "/meta.json");
-  auto field = [&](const std::string &key) -> std::string {
-    size_t k = meta.find("\"" + key + "\"");
-    if (k == std::string::npos)
-      throw std::runtime_error(dir + "/meta.json: no \"" + key + "\" field");
-    size_t colon = meta.find(':', k);
-    size_t start = meta.find_first_not_of(" \t\n\"", colon + 1);
-    size_t end = meta.find_first_of(",}\"", start);
-    if (colon == std::string::npos || start == std::string::npos || end == std::string::npos)
-      throw std::runtime_error(dir + "/meta.json: malformed \"" + key + "\" field");
-    return meta.substr(start, end - start);
-  };
-  d.vocab = vocabFromHex(field("chars_hex"));
-  long size = std::strtol(field("vocab_size").c_str(), nullptr, 10);
-  if (size != (long)d.vocab.size())
-    throw std::runtime_error(dir + "/meta.json: vocab_size " + std::to_string(size) + " but " +
+  std::string where = dir + "/meta.json";
+  nlohmann::json meta = nlohmann::json::parse(readFile(where), nullptr, /*allow_exceptions=*/false);
+  if (meta.is_discarded() || !meta.is_object())
+    throw std::runtime_error(where + ": not a JSON object (write it with `train prepare`)");
+  if (!meta.contains("chars_hex") || !meta["chars_hex"].is_string())
+    throw std::runtime_error(where + ": no \"chars_hex\" string");
+  if (!meta.contains("vocab_size") || !meta["vocab_size"].is_number_integer())
+    throw std::runtime_error(where + ": no \"vocab_size\" integer");
+  try {
+    d.vocab = vocabFromHex(meta["chars_hex"].get<std::string>());
+  } catch (const std::runtime_error &e) {
+    throw std::runtime_error(where + ": " + e.what());
+  }
+  int64_t size = meta["vocab_size"].get<int64_t>();
+  if (size != (int64_t)d.vocab.size())
+    throw std::runtime_error(where + ": vocab_size " + std::to_string(size) + " but " +
                              std::to_string(d.vocab.size()) + " characters");
   d.train = readTokens(dir + "/train.bin", d.vocab.size());
   d.val = readTokens(dir + "/val.bin", d.vocab.size());
@@ -130,8 +132,8 @@ void writeTokenDir(const TokenData &data, const std::string &dir) {
   mkdir(dir.c_str(), 0755);
   writeFile(dir + "/train.bin", tokenBytes(data.train));
   writeFile(dir + "/val.bin", tokenBytes(data.val));
-  writeFile(dir + "/meta.json", "{\"vocab_size\": " + std::to_string(data.vocab.size()) + ", \"chars_hex\": \"" +
-                                    vocabToHex(data.vocab) + "\"}\n");
+  nlohmann::ordered_json meta = {{"vocab_size", data.vocab.size()}, {"chars_hex", vocabToHex(data.vocab)}};
+  writeFile(dir + "/meta.json", meta.dump() + "\n");
 }
 
 std::string vocabToHex(const std::string &vocab) {
