@@ -25,6 +25,8 @@ int trainMain(int argc, char **argv) {
     CLI::App app("Trains the compiled model '" + manifest.model +
                      "'. Every setting defaults to the model's train section.",
                  prog);
+    // A flag given twice takes its last value (`./train $DEFAULTS --lr 1e-3`).
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     Settings settings;
     static_cast<TrainSettings &>(settings) = manifest.train;
     addTrainOptions(app, settings);
