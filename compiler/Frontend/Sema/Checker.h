@@ -116,6 +116,7 @@ private:
   void checkSchedule(Expr &e, TrainSettings &schedule);
   void checkOptimizer(Expr &e, TrainSettings &opt);
   std::optional<int64_t> positiveInt(const Setting &s, bool allowZero);
+  std::optional<int64_t> stepCount(Expr *e, const std::string &what);
   // Elaborate.cpp
   std::optional<std::pair<ElemType, std::vector<int64_t>>> checkTypeSpec(TypeSpec &spec);
   void runBody(std::vector<Stmt> &body, std::vector<ExprType> *returned);

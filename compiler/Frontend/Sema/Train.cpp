@@ -92,9 +92,19 @@ void Checker::checkTrain(Program &program, const std::map<std::string, double> &
   for (auto &[name, slot] : trainNumbers())
     if (auto it = overrides.find(name); it != overrides.end())
       *slot(train) = it->second;
-  for (auto &[name, slot] : trainStepCounts())
-    if (auto it = overrides.find(name); it != overrides.end())
-      train.*slot = (int64_t)it->second;
+  for (auto &[name, slot] : trainStepCounts()) {
+    auto it = overrides.find(name);
+    if (it == overrides.end())
+      continue;
+    std::optional<int64_t> v = exactInt64(it->second);
+    if (!v || *v < 0) {
+      std::ostringstream os;
+      os << "-D " << name << "=" << it->second << ": must be a non-negative integer (steps)";
+      error({}, os.str());
+      continue;
+    }
+    train.*slot = *v;
+  }
   // gptc -D batch=64 (and the other integer settings) override the file.
   for (auto &[name, slot] : trainIntegers()) {
     auto it = overrides.find(name);
@@ -146,6 +156,21 @@ void Checker::checkData(Expr &e, TrainSettings &train) {
   train.dataDir = b.slots[0]->name;
 }
 
+/// A schedule's step count: a non-negative integer int64 can hold.
+std::optional<int64_t> Checker::stepCount(Expr *e, const std::string &what) {
+  std::optional<double> v = constArg(e, "'" + what + "' (steps)");
+  if (!v)
+    return std::nullopt;
+  std::optional<int64_t> n = *v == std::floor(*v) ? exactInt64(*v) : std::nullopt;
+  if (!n || *n < 0) {
+    std::ostringstream os;
+    os << "'" << what << "' must be a non-negative integer (steps), got " << *v;
+    error(e->loc, os.str());
+    return std::nullopt;
+  }
+  return n;
+}
+
 /// cosine(warmup = N, min_lr = X, decay_steps = N) | constant(warmup = N)
 void Checker::checkSchedule(Expr &e, TrainSettings &schedule) {
   std::optional<ScheduleKind> kind = e.kind == Expr::Call ? parseScheduleKind(e.name) : std::nullopt;
@@ -160,14 +185,14 @@ void Checker::checkSchedule(Expr &e, TrainSettings &schedule) {
   if (!b.ok)
     return;
   if (b.slots[0])
-    if (auto v = constArg(b.slots[0], "'warmup' (steps)"))
-      schedule.warmup = (int64_t)*v;
+    if (auto v = stepCount(b.slots[0], "warmup"))
+      schedule.warmup = *v;
   if (cosine && b.slots[1])
     if (auto v = constArg(b.slots[1], "'min_lr'"))
       schedule.minLr = *v;
   if (cosine && b.slots[2])
-    if (auto v = constArg(b.slots[2], "'decay_steps'"))
-      schedule.decaySteps = (int64_t)*v;
+    if (auto v = stepCount(b.slots[2], "decay_steps"))
+      schedule.decaySteps = *v;
 }
 
 /// sgd(lr, momentum, weight_decay) | adamw(lr, betas, eps, weight_decay)
