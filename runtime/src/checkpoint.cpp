@@ -29,8 +29,13 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
   auto named = model.namedState();
   for (auto &[name, tensor] : named) {
     auto it = f.tensors.find(name);
-    if (it == f.tensors.end())
-      throw std::runtime_error(path + ": no tensor '" + name + "' (a checkpoint of another model?)");
+    if (it == f.tensors.end()) {
+      auto other = f.metadata.find("gptc.model");
+      std::string whose = other != f.metadata.end() && other->second != model.m.model
+                              ? "a checkpoint of model '" + other->second + "', not '" + model.m.model + "'"
+                              : "a checkpoint of another model?";
+      throw std::runtime_error(path + ": no tensor '" + name + "' (" + whose + ")");
+    }
     const Tensor &src = it->second;
     if (src.shape() != tensor->shape() || src.dtype() != tensor->dtype())
       throw std::runtime_error(path + ": tensor '" + name + "' is " + dtypeName(src.dtype()) + src.shapeString() +
