@@ -3,6 +3,7 @@
 #include "gptc/safetensors.h"
 #include "gptc/text.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -56,12 +57,26 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
       throw std::runtime_error(path + ": metadata '" + key + "' is not a number: '" + text + "'");
     return v;
   };
-  p.step = (int64_t)number("gptc.step");
-  s.seed = (int64_t)number("gptc.seed");
+  // The step and seed index the RNG streams and the schedule: a negative or
+  // fractional one would silently train something else (or index past a split).
+  auto count = [&](const char *key) {
+    double v = number(key);
+    if (!(v >= 0 && v == std::floor(v) && v < 9.2e18))
+      throw std::runtime_error(path + ": metadata '" + key + "' is " + meta(key) +
+                               ", not a non-negative integer");
+    return (int64_t)v;
+  };
+  p.step = count("gptc.step");
+  s.seed = count("gptc.seed");
   p.best = number("gptc.best_test_accuracy");
   p.bestValLoss = number("gptc.best_val_loss");
-  if (auto it = f.metadata.find("gptc.vocab_hex"); it != f.metadata.end())
-    p.vocab = vocabFromHex(it->second);
+  if (auto it = f.metadata.find("gptc.vocab_hex"); it != f.metadata.end()) {
+    try {
+      p.vocab = vocabFromHex(it->second);
+    } catch (const std::runtime_error &e) {
+      throw std::runtime_error(path + ": metadata 'gptc.vocab_hex': " + e.what());
+    }
+  }
 }
 
 } // namespace gptc
