@@ -118,7 +118,7 @@ TokenData loadTokenDir(const std::string &dir) {
   try {
     meta = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error &e) {
-    throw std::runtime_error(metaPath + ": not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    throw std::runtime_error(metaPath + ": not valid JSON (error at byte " + std::to_string(e.byte) + ")");
   }
   if (!meta.is_object())
     throw std::runtime_error(metaPath + ": a JSON " + std::string(meta.type_name()) +
@@ -136,7 +136,9 @@ TokenData loadTokenDir(const std::string &dir) {
   }
   if (d.vocab.empty())
     throw std::runtime_error(metaPath + ": \"chars_hex\" is empty (no vocabulary)");
-  if (!size.is_number_integer() || size.get<int64_t>() != (int64_t)d.vocab.size())
+  if (!size.is_number_integer())
+    throw std::runtime_error(metaPath + ": \"vocab_size\" is " + size.dump() + ", not an integer");
+  if (size.get<int64_t>() != (int64_t)d.vocab.size())
     throw std::runtime_error(metaPath + ": \"vocab_size\" is " + size.dump() + " but \"chars_hex\" names " +
                              std::to_string(d.vocab.size()) + " characters");
   d.train = readTokens(dir + "/train.bin", d.vocab.size());

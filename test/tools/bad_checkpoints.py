@@ -2,9 +2,10 @@
 
 usage: bad_checkpoints.py write GOOD.safetensors OUTDIR
            writes OUTDIR/<variant>.safetensors for every variant below
-       bad_checkpoints.py run DIR COMMAND... ({} is each file of DIR, in name order)
-           prints one line per file: '<variant>: exit <status>: <stderr, lines joined by " // ">'
-           with the file's path shown as BAD; a run over 60 s prints 'TIMEOUT', a crash
+       bad_checkpoints.py run DIR COMMAND... ({} is each entry of DIR, in name order: the
+           variants above, or any other bad inputs, files or directories)
+           prints one line per entry: '<name>: exit <status>: <stderr, lines joined by " // ">'
+           with the entry's path shown as BAD; a run over 60 s prints 'TIMEOUT', a crash
            'exit -<signal>'
 
 Standard library only: the variants are built from the good file's bytes and header.
