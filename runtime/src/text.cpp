@@ -118,7 +118,9 @@ TokenData loadTokenDir(const std::string &dir) {
   try {
     meta = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error &e) {
-    throw std::runtime_error(metaPath + ": not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+    throw std::runtime_error(metaPath + ": not valid JSON (" +
+                             (e.byte > text.size() ? "it ends early" : "error at byte " + std::to_string(e.byte)) +
+                             ")");
   }
   if (!meta.is_object())
     throw std::runtime_error(metaPath + ": a JSON " + std::string(meta.type_name()) +
