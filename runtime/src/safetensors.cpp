@@ -114,7 +114,8 @@ std::string quoteName(const std::string &name) {
   throw std::runtime_error(path + ": " + what);
 }
 
-/// A non-negative integer of the header, or nullopt-like false.
+/// Reads a non-negative JSON integer into `out`; false for anything else
+/// (negative, fractional, a string, ...).
 bool asCount(const json &v, uint64_t &out) {
   if (v.is_number_unsigned()) {
     out = v.get<uint64_t>();
@@ -214,14 +215,16 @@ void writeFileAtomically(const std::string &path, const std::vector<std::pair<co
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     throw std::runtime_error("cannot write " + path + ": cannot create " + tmp + ": " + std::strerror(errno));
-  bool ok = true;
+  int error = 0; // the first failure's errno
   for (auto &[bytes, size] : pieces)
-    ok = ok && writeAll(fd, bytes, size);
-  ok = ok && ::fsync(fd) == 0;
-  int savedErrno = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok) {
-    std::string reason = std::strerror(savedErrno ? savedErrno : errno);
+    if (!error && !writeAll(fd, bytes, size))
+      error = errno ? errno : EIO;
+  if (!error && ::fsync(fd) != 0)
+    error = errno;
+  if (::close(fd) != 0 && !error)
+    error = errno;
+  if (error) {
+    std::string reason = std::strerror(error);
     ::unlink(tmp.c_str());
     throw std::runtime_error("cannot write " + path + ": writing " + tmp + " failed: " + reason);
   }
