@@ -30,8 +30,13 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
   auto named = model.namedState();
   for (auto &[name, tensor] : named) {
     auto it = f.tensors.find(name);
-    if (it == f.tensors.end())
-      throw std::runtime_error(path + ": no tensor '" + name + "' (a checkpoint of another model?)");
+    if (it == f.tensors.end()) {
+      auto other = f.metadata.find("gptc.model");
+      std::string whose = other != f.metadata.end() && other->second != model.m.model
+                              ? "a checkpoint of model '" + other->second + "', not '" + model.m.model + "'"
+                              : "a checkpoint of another model?";
+      throw std::runtime_error(path + ": no tensor '" + name + "' (" + whose + ")");
+    }
     const Tensor &src = it->second;
     if (src.shape() != tensor->shape() || src.dtype() != tensor->dtype())
       throw std::runtime_error(path + ": tensor '" + name + "' is " + dtypeName(src.dtype()) + src.shapeString() +
@@ -52,10 +57,13 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
       throw std::runtime_error(path + ": metadata '" + key + "' is not a number: '" + text + "'");
     return v;
   };
+  // The step and seed index the RNG streams and the schedule: a negative or
+  // fractional one would silently train something else (or index past a split).
   auto count = [&](const char *key) {
     double v = number(key);
     if (!(v >= 0 && v == std::floor(v) && v < 9.2e18))
-      throw std::runtime_error(path + ": metadata '" + key + "' is not a non-negative integer");
+      throw std::runtime_error(path + ": metadata '" + key + "' is " + meta(key) +
+                               ", not a non-negative integer");
     return (int64_t)v;
   };
   p.step = count("gptc.step");

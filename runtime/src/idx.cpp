@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <sys/stat.h>
 
@@ -53,6 +54,9 @@ IdxArray readIdx(const std::string &path) {
   if (ndims < 1 || ndims > 4)
     throw std::runtime_error(path + ": IDX file with " + std::to_string(ndims) + " dimensions");
   IdxArray out;
+  // At most 16 GiB of elements; checked per dimension so the product never
+  // overflows (four 32-bit dimensions could reach 2^128).
+  constexpr int64_t kMaxElements = (int64_t)1 << 34;
   int64_t total = 1;
   for (int i = 0; i < ndims; ++i) {
     unsigned char b[4];
@@ -60,14 +64,24 @@ IdxArray readIdx(const std::string &path) {
       throw std::runtime_error(path + ": truncated IDX header");
     int64_t d = ((int64_t)b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
     out.dims.push_back(d);
+    if (d != 0 && total > kMaxElements / d)
+      throw std::runtime_error(path + ": implausible IDX size (dimensions multiply past 2^34 elements)");
     total *= d;
   }
-  if (total > (int64_t)1 << 34)
-    throw std::runtime_error(path + ": implausible IDX size");
-  out.data.resize(total);
-  int64_t got = file.read(out.data.data(), total);
-  if (got < 0)
-    throw std::runtime_error(path + ": corrupt gzip stream");
+  // Read in chunks as the data arrives, so a header that claims more than the
+  // file holds costs no more memory than the file's real content.
+  constexpr int64_t kChunk = 64 << 20;
+  int64_t got = 0;
+  while (got < total) {
+    int64_t want = std::min(kChunk, total - got);
+    out.data.resize((size_t)(got + want));
+    int64_t n = file.read(out.data.data() + got, want);
+    if (n < 0)
+      throw std::runtime_error(path + ": corrupt gzip stream");
+    got += n;
+    if (n < want)
+      break;
+  }
   if (got != total)
     throw std::runtime_error(path + ": truncated: expected " + std::to_string(total) +
                              " bytes of data, got " + std::to_string(got));

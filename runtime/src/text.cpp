@@ -1,12 +1,15 @@
 #include "gptc/text.h"
 
+#include "gptc/safetensors.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
 
@@ -15,10 +18,18 @@ namespace gptc {
 namespace {
 
 std::string readFile(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    throw std::runtime_error(path + " is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    throw std::runtime_error("cannot open " + path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  std::string bytes(std::istreambuf_iterator<char>(in), {});
+  if (in.bad())
+    throw std::runtime_error("cannot read " + path);
+  return bytes;
 }
 
 std::vector<uint16_t> readTokens(const std::string &path, size_t vocabSize) {
@@ -38,14 +49,7 @@ std::vector<uint16_t> readTokens(const std::string &path, size_t vocabSize) {
 }
 
 void writeFile(const std::string &path, const std::string &bytes) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out || !out.write(bytes.data(), bytes.size()))
-      throw std::runtime_error("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + " to " + path);
+  writeFileAtomically(path, {{bytes.data(), bytes.size()}});
 }
 
 std::string tokenBytes(const std::vector<uint16_t> &tokens) {
@@ -84,6 +88,8 @@ TokenData loadTextFile(const std::string &path) {
   if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
     throw std::runtime_error(path + " is a directory; text data is one plain text file (--data FILE)");
   std::string text = readFile(path);
+  if (text.empty())
+    throw std::runtime_error(path + ": empty file, no text to train on");
   if (text.size() < 2)
     throw std::runtime_error(path + ": too little text to train on (" + std::to_string(text.size()) + " bytes)");
   bool seen[256] = {false};
@@ -106,22 +112,36 @@ TokenData loadTextFile(const std::string &path) {
 TokenData loadTokenDir(const std::string &dir) {
   TokenData d;
   d.source = dir;
-  std::string where = dir + "/meta.json";
-  nlohmann::json meta = nlohmann::json::parse(readFile(where), nullptr, /*allow_exceptions=*/false);
-  if (meta.is_discarded() || !meta.is_object())
-    throw std::runtime_error(where + ": not a JSON object (write it with `train prepare`)");
-  if (!meta.contains("chars_hex") || !meta["chars_hex"].is_string())
-    throw std::runtime_error(where + ": no \"chars_hex\" string");
-  if (!meta.contains("vocab_size") || !meta["vocab_size"].is_number_integer())
-    throw std::runtime_error(where + ": no \"vocab_size\" integer");
+  std::string metaPath = dir + "/meta.json";
+  std::string text = readFile(metaPath);
+  nlohmann::json meta;
   try {
-    d.vocab = vocabFromHex(meta["chars_hex"].get<std::string>());
-  } catch (const std::runtime_error &e) {
-    throw std::runtime_error(where + ": " + e.what());
+    meta = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error &e) {
+    throw std::runtime_error(metaPath + ": not valid JSON (" +
+                             (e.byte > text.size() ? "it ends early" : "error at byte " + std::to_string(e.byte)) +
+                             ")");
   }
-  int64_t size = meta["vocab_size"].get<int64_t>();
-  if (size != (int64_t)d.vocab.size())
-    throw std::runtime_error(where + ": vocab_size " + std::to_string(size) + " but " +
+  if (!meta.is_object())
+    throw std::runtime_error(metaPath + ": a JSON " + std::string(meta.type_name()) +
+                             ", not an object with \"vocab_size\" and \"chars_hex\"");
+  for (const char *key : {"vocab_size", "chars_hex"})
+    if (!meta.contains(key))
+      throw std::runtime_error(metaPath + ": no \"" + key + "\" field");
+  const nlohmann::json &hex = meta.at("chars_hex"), &size = meta.at("vocab_size");
+  if (!hex.is_string())
+    throw std::runtime_error(metaPath + ": \"chars_hex\" is " + hex.dump() + ", not a string of hex bytes");
+  try {
+    d.vocab = vocabFromHex(hex.get<std::string>());
+  } catch (const std::runtime_error &e) {
+    throw std::runtime_error(metaPath + ": \"chars_hex\": " + e.what());
+  }
+  if (d.vocab.empty())
+    throw std::runtime_error(metaPath + ": \"chars_hex\" is empty (no vocabulary)");
+  if (!size.is_number_integer())
+    throw std::runtime_error(metaPath + ": \"vocab_size\" is " + size.dump() + ", not an integer");
+  if (size.get<int64_t>() != (int64_t)d.vocab.size())
+    throw std::runtime_error(metaPath + ": \"vocab_size\" is " + size.dump() + " but \"chars_hex\" names " +
                              std::to_string(d.vocab.size()) + " characters");
   d.train = readTokens(dir + "/train.bin", d.vocab.size());
   d.val = readTokens(dir + "/val.bin", d.vocab.size());
@@ -129,7 +149,8 @@ TokenData loadTokenDir(const std::string &dir) {
 }
 
 void writeTokenDir(const TokenData &data, const std::string &dir) {
-  mkdir(dir.c_str(), 0755);
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
   writeFile(dir + "/train.bin", tokenBytes(data.train));
   writeFile(dir + "/val.bin", tokenBytes(data.val));
   nlohmann::ordered_json meta = {{"vocab_size", data.vocab.size()}, {"chars_hex", vocabToHex(data.vocab)}};

@@ -117,4 +117,31 @@ TEST(Idx, ReportsCountMismatch) {
   EXPECT_NE(err.find("has 4 labels"), std::string::npos) << err;
 }
 
+TEST(Idx, DimensionsThatOverflowAreImplausibleNotAWrappedSize) {
+  std::string dir = tempDir();
+  // Four dimensions of 2^32 - 1: the product wraps int64 several times over.
+  writePlain(dir + "/x", {0, 0, 8, 4, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255});
+  std::string err = errorOf([&] { gptc::readIdx(dir + "/x"); });
+  EXPECT_EQ(err, dir + "/x: implausible IDX size (dimensions multiply past 2^34 elements)");
+}
+
+TEST(Idx, AHeaderClaimingMoreThanTheFileIsTruncatedWithoutAllocatingTheClaim) {
+  std::string dir = tempDir();
+  // Claims 2^33 bytes (8 GiB) of data; the file has 3.
+  writePlain(dir + "/x", {0, 0, 8, 2, 0, 2, 0, 0, 0, 1, 0, 0, 1, 2, 3});
+  std::string err = errorOf([&] { gptc::readIdx(dir + "/x"); });
+  EXPECT_EQ(err, dir + "/x: truncated: expected 8589934592 bytes of data, got 3");
+}
+
+TEST(Idx, TruncatedAtEveryLengthIsAnError) {
+  std::string dir = tempDir();
+  std::vector<uint8_t> good = idxBytes({3, 2, 2});
+  for (size_t n = 0; n < good.size(); ++n) {
+    writePlain(dir + "/x", std::vector<uint8_t>(good.begin(), good.begin() + n));
+    EXPECT_NE(errorOf([&] { gptc::readIdx(dir + "/x"); }), "") << "truncated to " << n << " bytes";
+  }
+  writePlain(dir + "/x", good);
+  EXPECT_EQ(errorOf([&] { gptc::readIdx(dir + "/x"); }), "");
+}
+
 } // namespace

@@ -89,4 +89,55 @@ TEST(Schedule, WarmupThenCosineToMinLrAsNanoGPT) {
   EXPECT_DOUBLE_EQ(gptc::learningRateAt(s, 1500, 2000), 1e-3);
 }
 
+/// The message of loadTokenDir on a directory whose meta.json is `meta`
+/// (train.bin and val.bin hold tokens 0 1 2), with the directory shown as DIR.
+std::string metaError(const std::string &meta) {
+  std::string dir = tempPath("meta");
+  gptc::TokenData d;
+  d.vocab = "abc";
+  d.train = d.val = {0, 1, 2};
+  gptc::writeTokenDir(d, dir);
+  writeText(dir + "/meta.json", meta);
+  try {
+    gptc::loadTokenDir(dir);
+  } catch (const std::runtime_error &e) {
+    std::string message = e.what();
+    size_t at = message.find(dir);
+    return at == std::string::npos ? message : message.replace(at, dir.size(), "DIR");
+  }
+  return "(loaded)";
+}
+
+TEST(Text, MetaJsonErrorsNameTheFileAndTheProblem) {
+  EXPECT_EQ(metaError("{\"vocab_size\": 3, \"chars_hex\": \"616263\"}"), "(loaded)");
+  EXPECT_EQ(metaError("{\"vocab_size\": 3, \"chars_hex\": \"616263\"}  \n"), "(loaded)");
+  EXPECT_EQ(metaError(""), "DIR/meta.json: not valid JSON (it ends early)");
+  EXPECT_EQ(metaError("{\"vocab_size\": 3,"), "DIR/meta.json: not valid JSON (it ends early)");
+  EXPECT_EQ(metaError("{\"vocab_size\" 3}"), "DIR/meta.json: not valid JSON (error at byte 15)");
+  EXPECT_EQ(metaError("\"abc\""), "DIR/meta.json: a JSON string, not an object with \"vocab_size\" and \"chars_hex\"");
+  EXPECT_EQ(metaError("{\"chars_hex\": \"616263\"}"), "DIR/meta.json: no \"vocab_size\" field");
+  EXPECT_EQ(metaError("{\"vocab_size\": 3, \"chars_hex\": null}"),
+            "DIR/meta.json: \"chars_hex\" is null, not a string of hex bytes");
+  EXPECT_EQ(metaError("{\"vocab_size\": 3, \"chars_hex\": \"61626\"}"),
+            "DIR/meta.json: \"chars_hex\": malformed hex vocabulary (odd length)");
+  EXPECT_EQ(metaError("{\"vocab_size\": 0, \"chars_hex\": \"\"}"), "DIR/meta.json: \"chars_hex\" is empty (no vocabulary)");
+  EXPECT_EQ(metaError("{\"vocab_size\": 3.5, \"chars_hex\": \"616263\"}"),
+            "DIR/meta.json: \"vocab_size\" is 3.5, not an integer");
+  EXPECT_EQ(metaError("{\"vocab_size\": 4, \"chars_hex\": \"616263\"}"),
+            "DIR/meta.json: \"vocab_size\" is 4 but \"chars_hex\" names 3 characters");
+}
+
+TEST(Text, EmptyFileAndDirectoryAreErrors) {
+  std::string path = tempPath("empty.txt");
+  writeText(path, "");
+  try {
+    gptc::loadTextFile(path);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error &e) {
+    EXPECT_EQ(std::string(e.what()), path + ": empty file, no text to train on");
+  }
+  std::remove(path.c_str());
+  EXPECT_THROW(gptc::loadTextFile("/tmp"), std::runtime_error);
+}
+
 } // namespace

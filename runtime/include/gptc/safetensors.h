@@ -24,8 +24,17 @@ void saveSafetensors(const std::string &path,
                      const std::vector<std::pair<std::string, const Tensor *>> &tensors,
                      const std::map<std::string, std::string> &metadata);
 
-/// Throws std::runtime_error naming the file and the problem.
+/// Throws std::runtime_error naming the file and the problem. Every length,
+/// offset and shape is checked against the file's size before anything is
+/// allocated, so a corrupt or hostile file costs at most its own size.
 SafetensorsFile loadSafetensors(const std::string &path);
+
+/// Writes `pieces` (in order) as the whole new content of `path`, crash-safe:
+/// a temporary file in the same directory, fsync'd, renamed over `path`, then
+/// the directory fsync'd. A process killed at any moment leaves the old file
+/// or the new one. Temporary files of writers that died (SIGKILL) are removed
+/// by the next write. Throws std::runtime_error naming the file on failure.
+void writeFileAtomically(const std::string &path, const std::vector<std::pair<const void *, size_t>> &pieces);
 
 } // namespace gptc
 
