@@ -2,6 +2,7 @@
 // inlined (its statements run again in a frame of their own, its params scoped
 // under the instance's name), `repeat` is unrolled, and params are created
 // where they are declared.
+#include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Sema/Checker.h"
 
 #include <algorithm>
@@ -284,6 +285,10 @@ ExprType Checker::callBlock(Expr &e, ModelDecl &block) {
   }
   if (!ok || !nameArg(b.slots.back()))
     return ExprType();
+  if ((int)activeBlocks_.size() >= kMaxNestingDepth) { // each call is a level of Sema's recursion
+    error(e.loc, "block calls nest more than " + std::to_string(kMaxNestingDepth) + " levels deep");
+    return ExprType();
+  }
   if (std::find(activeBlocks_.begin(), activeBlocks_.end(), block.name) != activeBlocks_.end()) {
     error(e.loc, "block '" + block.name + "' calls itself; blocks cannot recurse");
     return ExprType();
