@@ -41,8 +41,10 @@ def MatmulToRuntimeCalls : Pass<"gptc-matmul-to-runtime-calls", "mlir::ModuleOp"
   let description = [{
     linalg.matmul / matmul_transpose_a / matmul_transpose_b and their batched forms on
     identity-layout memrefs become `func.call @gptc_gemm_f32` (or _f64) with the
-    operands, M, N, K, batch count and transpose flags. The output is accumulated
-    into (C += op(A) op(B)), matching linalg's semantics.
+    operands, M, N, K, batch count, transpose flags and an accumulate flag. The
+    output is accumulated into (C += op(A) op(B)), matching linalg's semantics,
+    unless a linalg.fill of zero into C comes right before the matmul: then the
+    fill is removed and the GEMM overwrites C (accumulate = 0).
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect"];
 }
@@ -66,6 +68,33 @@ def FuseElementwise : Pass<"gptc-fuse-elementwise", "mlir::ModuleOp"> {
     parallel, so matmuls stay named ops that lower to the runtime's GEMM.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def ApproximateMath : Pass<"gptc-approximate-math"> {
+  let summary = "Constant powers become multiplies; f32 transcendentals become polynomials";
+  let description = [{
+    Strength-reduces math.powf with a constant exponent (2, 3, 0.5, -0.5, -1, ...)
+    and replaces f32 exp/expm1/log/log1p/tanh/erf/... by MLIR's polynomial
+    approximations: straight-line FMA code, so element loops vectorise instead
+    of calling libm once per element. f64 is left to libm.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def ParallelizeLoops : Pass<"gptc-parallelize-loops"> {
+  let summary = "Keeps the outermost scf.parallel of each big enough nest; the rest become scf.for";
+  let description = [{
+    After convert-linalg-to-parallel-loops. A nest runs in parallel (one
+    scf.parallel, later one OpenMP work-shared loop) when its innermost bodies
+    run at least `min-work` times in all; nested scf.parallel loops and small
+    nests become sequential scf.for loops.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"16384",
+           "iterations of the innermost bodies below which a nest stays sequential">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
 #endif

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
-  libcli11-dev nlohmann-json3-dev libgtest-dev zlib1g-dev ccache
+  libcli11-dev nlohmann-json3-dev libomp-19-dev libgtest-dev zlib1g-dev ccache
   python3 python3-torch python3-numpy
   clang-19 libclang-rt-19-dev
   dataset-fashion-mnist fortunes

@@ -4,6 +4,8 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
@@ -19,12 +21,14 @@
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -61,7 +65,17 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
   if (options.gemm == GemmKind::Runtime)
     pm.addPass(createMatmulToRuntimeCalls());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Loops: every linalg op becomes a nest with its parallel dimensions as
+  // scf.parallel; the outermost of each big nest runs on all cores (OpenMP,
+  // the same thread team as the runtime's GEMM), the rest is sequential code
+  // for LLVM's vectoriser, which needs no libm calls in the loop body.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createParallelizeLoops());
+  pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // convert-scf-to-openmp wraps loop bodies in memref.alloca_scope, which
+  // canonicalisation removes (scf-to-cf cannot lower it).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -75,6 +89,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   funcToLLVM.useBarePtrCallConv = true; // one pointer per buffer: the runtime's C ABI
   pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  // After func-to-llvm: this pass also converts functions, with memref
+  // descriptors, and would undo the bare-pointer calling convention.
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createEmitEntryPoints());
   pm.addPass(createCanonicalizerPass());
@@ -84,7 +101,8 @@ void registerGptcDialects(DialectRegistry &registry) {
   registry.insert<nn::NNDialect, func::FuncDialect, arith::ArithDialect, math::MathDialect,
                   tensor::TensorDialect, linalg::LinalgDialect, bufferization::BufferizationDialect,
                   memref::MemRefDialect, scf::SCFDialect, cf::ControlFlowDialect,
-                  affine::AffineDialect, LLVM::LLVMDialect>();
+                  affine::AffineDialect, omp::OpenMPDialect, vector::VectorDialect,
+                  LLVM::LLVMDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
@@ -92,6 +110,7 @@ void registerGptcDialects(DialectRegistry &registry) {
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 void registerGptcPassesAndPipelines() {
@@ -111,6 +130,8 @@ void registerGptcPassesAndPipelines() {
   registerReconcileUnrealizedCasts();
   registerConvertIndexToLLVMPass();
   registerConvertAffineToStandard();
+  registerConvertSCFToOpenMPPass();
+  registerConvertOpenMPToLLVMPass();
 
   PassPipelineRegistration<>("gptc-build-train-step",
                              "nn @forward -> @grad (autodiff) and @train_step (optimizer)",

@@ -6,6 +6,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -107,7 +108,10 @@ bool linkExecutable(const std::string &objectPath, const std::string &runtimeDir
     error = "runtime library not found at " + runtimeLib;
     return false;
   }
+  std::string ompLibrary = GPTC_OMP_LIBRARY;
+  std::string ompDir = llvm::sys::path::parent_path(ompLibrary).str();
   std::vector<std::string> argStorage = {linker, objectPath, runtimeLib, "-o", outputPath,
+                                         ompLibrary, "-Wl,-rpath," + ompDir,
                                          "-lz", "-lm", "-lpthread"};
   std::vector<llvm::StringRef> args(argStorage.begin(), argStorage.end());
   std::string message;

@@ -92,24 +92,46 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
   }
 }
 
-/// c[0 .. lanes) += v[0 .. lanes) without touching c beyond `lanes`.
-template <typename T>
-inline void addMasked(T *c, typename Kernel<T>::Vec v, unsigned long long lanes) {
+/// c[0 .. lanes) = v (Overwrite) or += v, without touching c beyond `lanes`.
+template <typename T, bool Overwrite>
+inline void storeMasked(T *c, typename Kernel<T>::Vec v, unsigned long long lanes) {
 #if defined(__AVX512F__)
   if constexpr (sizeof(T) == 4) {
     __mmask16 m = (__mmask16)((1ull << lanes) - 1);
-    __m512 cv = _mm512_maskz_loadu_ps(m, c);
-    _mm512_mask_storeu_ps(c, m, _mm512_add_ps(cv, (__m512)v));
+    __m512 x = (__m512)v;
+    if constexpr (!Overwrite)
+      x = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), x);
+    _mm512_mask_storeu_ps(c, m, x);
   } else {
     __mmask8 m = (__mmask8)((1ull << lanes) - 1);
-    __m512d cv = _mm512_maskz_loadu_pd(m, c);
-    _mm512_mask_storeu_pd(c, m, _mm512_add_pd(cv, (__m512d)v));
+    __m512d x = (__m512d)v;
+    if constexpr (!Overwrite)
+      x = _mm512_add_pd(_mm512_maskz_loadu_pd(m, c), x);
+    _mm512_mask_storeu_pd(c, m, x);
   }
 #else
   T lane[Kernel<T>::kLanes];
   std::memcpy(lane, &v, sizeof(v));
   for (unsigned long long i = 0; i < lanes; ++i)
-    c[i] += lane[i];
+    c[i] = Overwrite ? lane[i] : c[i] + lane[i];
+#endif
+}
+
+/// All lanes = *value: one vbroadcastss/sd from memory (a load-port uop). The
+/// portable `Vec{} + value` costs an add and a register broadcast on the FMA
+/// port per element of A, which measured 57% of peak instead of ~90%.
+template <typename T>
+inline typename Kernel<T>::Vec broadcast(const T *value) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 4)
+    return (typename Kernel<T>::Vec)_mm512_set1_ps(*value);
+  else
+    return (typename Kernel<T>::Vec)_mm512_set1_pd(*value);
+#else
+  typename Kernel<T>::Vec v;
+  for (int i = 0; i < Kernel<T>::kLanes; ++i)
+    v[i] = *value;
+  return v;
 #endif
 }
 
@@ -137,8 +159,10 @@ struct APanel {
   }
 };
 
-/// acc(MR x NR) = A(MR x kc) * Bp(kc x NR); then C(rows x cols) += acc.
-template <typename T, bool PackedA>
+/// acc(MR x NR) = A(MR x kc) * Bp(kc x NR); then C(rows x cols) = acc
+/// (Overwrite: the first K block of a product that does not accumulate, so C
+/// needs no zeroing beforehand) or C += acc.
+template <typename T, bool PackedA, bool Overwrite>
 void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc, int64_t rows,
                  int64_t cols) {
   using K = Kernel<T>;
@@ -149,24 +173,34 @@ void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc,
     acc0[r] = Vec{};
     acc1[r] = Vec{};
   }
+#if defined(__AVX512F__)
+  // C's tile is needed only after the K loop: start fetching it now.
+  for (int64_t r = 0; r < rows; ++r) {
+    _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch((const char *)(c + r * ldc + L), _MM_HINT_T0);
+  }
+#endif
   for (int64_t p = 0; p < kc; ++p) {
     Vec b0, b1;
     std::memcpy(&b0, bp + p * K::NR, sizeof(Vec));
     std::memcpy(&b1, bp + p * K::NR + L, sizeof(Vec));
     for (int r = 0; r < MR; ++r) {
-      T value = PackedA ? a.data[p * MR + r] : a.data[a.rowOffset[r] + p * a.colStride];
-      Vec av = Vec{} + value;
+      const T *value = PackedA ? &a.data[p * MR + r] : &a.data[a.rowOffset[r] + p * a.colStride];
+      Vec av = broadcast<T>(value);
       acc0[r] += av * b0;
       acc1[r] += av * b1;
     }
   }
   if (rows == MR && cols == K::NR) {
     for (int r = 0; r < MR; ++r) {
-      Vec c0, c1;
-      std::memcpy(&c0, c + r * ldc, sizeof(Vec));
-      std::memcpy(&c1, c + r * ldc + L, sizeof(Vec));
-      c0 += acc0[r];
-      c1 += acc1[r];
+      Vec c0 = acc0[r], c1 = acc1[r];
+      if constexpr (!Overwrite) {
+        Vec old0, old1;
+        std::memcpy(&old0, c + r * ldc, sizeof(Vec));
+        std::memcpy(&old1, c + r * ldc + L, sizeof(Vec));
+        c0 += old0;
+        c1 += old1;
+      }
       std::memcpy(c + r * ldc, &c0, sizeof(Vec));
       std::memcpy(c + r * ldc + L, &c1, sizeof(Vec));
     }
@@ -175,16 +209,31 @@ void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc,
   // A partial tile: masked loads and stores touch only the columns that exist.
   unsigned long long lanes0 = std::min<int64_t>(cols, L), lanes1 = cols > L ? cols - L : 0;
   for (int64_t r = 0; r < rows; ++r) {
-    addMasked<T>(c + r * ldc, acc0[r], lanes0);
+    storeMasked<T, Overwrite>(c + r * ldc, acc0[r], lanes0);
     if (lanes1)
-      addMasked<T>(c + r * ldc + L, acc1[r], lanes1);
+      storeMasked<T, Overwrite>(c + r * ldc + L, acc1[r], lanes1);
   }
 }
 
-/// C[:, j0:j1) += op(A) op(B)[:, j0:j1): one thread's share of a product.
+/// The micro-kernel for one tile: A packed or in place, C overwritten or not.
+template <typename T>
+void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matrix<T> &a, int64_t i,
+          int64_t p0, const T *bp, T *c, int64_t ldc, int64_t rows, int64_t cols) {
+  if (packedA) {
+    auto panel = APanel<T>::packed(aPacked);
+    overwrite ? microKernel<T, true, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, true, false>(kc, panel, bp, c, ldc, rows, cols);
+  } else {
+    auto panel = APanel<T>::inPlace(a, i, p0, rows);
+    overwrite ? microKernel<T, false, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, false, false>(kc, panel, bp, c, ldc, rows, cols);
+  }
+}
+
+/// C[:, j0:j1) (+)= op(A) op(B)[:, j0:j1): one thread's share of a product.
 template <typename T>
 void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k,
-                 int64_t jBegin, int64_t jEnd) {
+                 int64_t jBegin, int64_t jEnd, bool accumulate) {
   using K = Kernel<T>;
   thread_local std::vector<T> packedA, packedB;
   packedA.resize((size_t)K::MC * K::KC + K::MR * K::KC);
@@ -206,12 +255,8 @@ void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_
           for (int64_t ir = 0; ir < mc; ir += K::MR) {
             int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
             T *cTile = c + (i0 + ir) * n + j0 + jr;
-            if (packA_)
-              microKernel<T, true>(kc, APanel<T>::packed(packedA.data() + ir * kc),
-                                   packedB.data() + jr * kc, cTile, n, rows, cols);
-            else
-              microKernel<T, false>(kc, APanel<T>::inPlace(a, i0 + ir, p0, rows),
-                                    packedB.data() + jr * kc, cTile, n, rows, cols);
+            tile<T>(packA_, !accumulate && p0 == 0, kc, packedA.data() + ir * kc, a, i0 + ir, p0,
+                    packedB.data() + jr * kc, cTile, n, rows, cols);
           }
       }
     }
@@ -222,43 +267,59 @@ void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_
 /// computed by one thread in the same order whatever the thread count, so
 /// results do not depend on it.
 template <typename T>
-void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k) {
+void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k, bool accumulate) {
   using K = Kernel<T>;
   gptc::ThreadPool &pool = gptc::ThreadPool::instance();
   int64_t panels = (n + K::NR - 1) / K::NR;
   int64_t parts = std::min<int64_t>(pool.size(), panels);
   if (parts <= 1 || m * n * k < (1 << 20)) {
-    gemmColumns(a, b, c, m, n, k, 0, n);
+    gemmColumns(a, b, c, m, n, k, 0, n, accumulate);
     return;
   }
   pool.run((int)parts, [&](int part) {
     int64_t begin = panels * part / parts * K::NR;
     int64_t end = std::min<int64_t>(n, panels * (part + 1) / parts * K::NR);
-    gemmColumns(a, b, c, m, n, k, begin, end);
+    gemmColumns(a, b, c, m, n, k, begin, end, accumulate);
   });
 }
 
 template <typename T>
 void batchedGemm(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
-                 intptr_t k, intptr_t ta, intptr_t tb) {
+                 intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
   const T *A = reinterpret_cast<const T *>(a);
   const T *B = reinterpret_cast<const T *>(b);
   T *C = reinterpret_cast<T *>(c);
-  for (intptr_t i = 0; i < batch; ++i) {
+  auto one = [&](intptr_t i, bool threaded) {
     Matrix<T> ma{A + i * m * k, m, k, ta != 0, ta ? m : k};
     Matrix<T> mb{B + i * k * n, k, n, tb != 0, tb ? k : n};
-    gemm<T>(ma, mb, C + i * m * n, m, n, k);
+    if (threaded)
+      gemm<T>(ma, mb, C + i * m * n, m, n, k, accumulate != 0);
+    else
+      gemmColumns<T>(ma, mb, C + i * m * n, m, n, k, 0, n, accumulate != 0);
+  };
+  // Many small products (attention's per-head matmuls): one product per task,
+  // each computed whole by one thread, so results do not depend on the split.
+  gptc::ThreadPool &pool = gptc::ThreadPool::instance();
+  if (batch >= 2 * pool.size() && (int64_t)m * n * k < (int64_t(1) << 22)) {
+    pool.run((int)std::min<intptr_t>(batch, pool.size()), [&](int part) {
+      intptr_t begin = batch * part / pool.size(), end = batch * (part + 1) / pool.size();
+      for (intptr_t i = begin; i < end; ++i)
+        one(i, false);
+    });
+    return;
   }
+  for (intptr_t i = 0; i < batch; ++i)
+    one(i, true);
 }
 
 } // namespace
 
 extern "C" void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
-                              intptr_t n, intptr_t k, intptr_t ta, intptr_t tb) {
-  batchedGemm<float>(a, b, c, batch, m, n, k, ta, tb);
+                              intptr_t n, intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
+  batchedGemm<float>(a, b, c, batch, m, n, k, ta, tb, accumulate);
 }
 
 extern "C" void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
-                              intptr_t n, intptr_t k, intptr_t ta, intptr_t tb) {
-  batchedGemm<double>(a, b, c, batch, m, n, k, ta, tb);
+                              intptr_t n, intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
+  batchedGemm<double>(a, b, c, batch, m, n, k, ta, tb, accumulate);
 }

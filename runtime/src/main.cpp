@@ -3,6 +3,7 @@
 #include "gptc/checkpoint.h"
 #include "gptc/cli.h"
 #include "gptc/commands.h"
+#include "gptc/threads.h"
 #include "gptc/training.h"
 
 #include <cstdio>
@@ -20,6 +21,7 @@ int trainMain(int argc, char **argv) {
   // otherwise mmap and unmap every time: its mmap threshold caps at 32 MiB).
   mallopt(M_MMAP_MAX, 0);        // every block from the heap, none mmapped
   mallopt(M_TRIM_THRESHOLD, -1); // and the heap never shrinks (-1: never trim)
+  ThreadPool::instance(); // GPTC_THREADS sizes the team before any kernel runs
   try {
     Manifest manifest = parseManifest(gptc_manifest);
     CLI::App app("Trains the compiled model '" + manifest.model +

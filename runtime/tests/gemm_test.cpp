@@ -1,5 +1,7 @@
 // The runtime GEMM against a naive triple loop, for every transpose
-// combination, batched, and shapes that are not multiples of the block sizes.
+// combination, batched, and shapes that are not multiples of the block sizes,
+// accumulating into C (C += AB) and overwriting it (C = AB, C's old contents
+// are garbage that must not leak into the result).
 #include "gptc/abi.h"
 #include "gptc/rng.h"
 
@@ -14,12 +16,14 @@
 namespace {
 
 template <typename T>
-void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
+void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool accumulate) {
   std::vector<T> a(batch * m * k), b(batch * k * n), c(batch * m * n), ref;
   for (size_t i = 0; i < a.size(); ++i) a[i] = (T)gptc::normalAt(1, 1, i);
   for (size_t i = 0; i < b.size(); ++i) b[i] = (T)gptc::normalAt(1, 2, i);
   for (size_t i = 0; i < c.size(); ++i) c[i] = (T)gptc::normalAt(1, 3, i);
   ref = c;
+  if (!accumulate)
+    std::fill(ref.begin(), ref.end(), T(0));
   for (int64_t p = 0; p < batch; ++p)
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
@@ -32,7 +36,7 @@ void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
         ref[p * m * n + i * n + j] += (T)acc;
       }
   auto fn = sizeof(T) == 4 ? gptc_gemm_f32 : gptc_gemm_f64;
-  fn((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c.data(), batch, m, n, k, ta, tb);
+  fn((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c.data(), batch, m, n, k, ta, tb, accumulate);
   double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;
   for (size_t i = 0; i < c.size(); ++i)
     ASSERT_NEAR(c[i], ref[i], tol * (1 + std::fabs(ref[i]) + std::sqrt((double)k))) << "at " << i;
@@ -41,13 +45,15 @@ void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb) {
 TEST(Gemm, MatchesNaiveLoops) {
   for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
            {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17},
-           {1, 130, 300, 257}, {2, 64, 2100, 20}})
+           {1, 130, 300, 257}, {2, 64, 2100, 20}, {48, 64, 32, 64}, {9, 17, 40, 33}})
     for (bool ta : {false, true})
-      for (bool tb : {false, true}) {
-        SCOPED_TRACE(testing::Message() << batch << "x" << m << "x" << n << "x" << k << " ta=" << ta << " tb=" << tb);
-        check<float>(batch, m, n, k, ta, tb);
-        check<double>(batch, m, n, k, ta, tb);
-      }
+      for (bool tb : {false, true})
+        for (bool accumulate : {false, true}) {
+          SCOPED_TRACE(testing::Message() << batch << "x" << m << "x" << n << "x" << k << " ta=" << ta
+                                          << " tb=" << tb << " accumulate=" << accumulate);
+          check<float>(batch, m, n, k, ta, tb, accumulate);
+          check<double>(batch, m, n, k, ta, tb, accumulate);
+        }
 }
 
 } // namespace
@@ -60,7 +66,7 @@ TEST(Gemm, ResultDoesNotDependOnThreadCount) {
   std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
   for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(3, 1, i);
   for (size_t i = 0; i < b.size(); ++i) b[i] = (float)gptc::normalAt(3, 2, i);
-  gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c1.data(), 1, m, n, k, 0, 0);
+  gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c1.data(), 1, m, n, k, 0, 0, 1);
   // The same product one column panel at a time (single-threaded per call).
   for (int64_t j = 0; j < n; j += 32) {
     int64_t w = std::min<int64_t>(32, n - j);
@@ -68,7 +74,7 @@ TEST(Gemm, ResultDoesNotDependOnThreadCount) {
     for (int64_t p = 0; p < k; ++p)
       for (int64_t q = 0; q < w; ++q)
         bj[p * w + q] = b[p * n + j + q];
-    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)bj.data(), (intptr_t)cj.data(), 1, m, w, k, 0, 0);
+    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)bj.data(), (intptr_t)cj.data(), 1, m, w, k, 0, 0, 1);
     for (int64_t i = 0; i < m; ++i)
       for (int64_t q = 0; q < w; ++q)
         c2[i * n + j + q] = cj[i * w + q];

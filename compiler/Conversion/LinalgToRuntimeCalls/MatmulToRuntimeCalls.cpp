@@ -5,7 +5,9 @@
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace gptc {
 #define GEN_PASS_DEF_MATMULTORUNTIMECALLS
@@ -35,14 +37,29 @@ bool isPlainBuffer(Value v) {
   return t && t.hasStaticShape() && t.getLayout().isIdentity();
 }
 
+/// The linalg.fill that zeroes `gemm`'s output right before it (only
+/// side-effect-free ops in between), or null. The GEMM then overwrites C
+/// instead of accumulating into it, and the fill (a full pass over C) goes.
+linalg::FillOp zeroFillBefore(Operation *gemm) {
+  Operation *prev = gemm->getPrevNode();
+  while (prev && isMemoryEffectFree(prev))
+    prev = prev->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
+  if (!fill || !fill.hasPureBufferSemantics() || fill.getOutputs()[0] != gemm->getOperand(2))
+    return nullptr;
+  if (!matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+    return nullptr;
+  return fill;
+}
+
 func::FuncOp declareGemm(ModuleOp module, StringRef name) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
   Type index = b.getIndexType();
-  // (a, b, c, batch, m, n, k, transpose_a, transpose_b)
-  SmallVector<Type> args(9, index);
+  // (a, b, c, batch, m, n, k, transpose_a, transpose_b, accumulate)
+  SmallVector<Type> args(10, index);
   auto f = b.create<func::FuncOp>(module.getLoc(), name, b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
@@ -71,11 +88,16 @@ struct MatmulToRuntimeCallsPass
       int64_t batch = g.batched ? cType.getDimSize(0) : 1;
       int64_t m = cType.getDimSize(rank - 2), n = cType.getDimSize(rank - 1);
       int64_t k = g.transposeA ? aType.getDimSize(rank - 2) : aType.getDimSize(rank - 1);
+      bool accumulate = true;
+      if (linalg::FillOp fill = zeroFillBefore(op)) {
+        fill->erase();
+        accumulate = false;
+      }
       SmallVector<Value> args;
       for (Value operand : op->getOperands())
         args.push_back(b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, operand));
       DenseMap<int64_t, Value> constants;
-      for (int64_t v : {batch, m, n, k, (int64_t)g.transposeA, (int64_t)g.transposeB}) {
+      for (int64_t v : {batch, m, n, k, (int64_t)g.transposeA, (int64_t)g.transposeB, (int64_t)accumulate}) {
         Value &c = constants[v];
         if (!c)
           c = b.create<arith::ConstantIndexOp>(loc, v);

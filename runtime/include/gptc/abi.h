@@ -20,13 +20,15 @@ void gptc_grad(void **buffers);
 void gptc_train_step(void **buffers);
 void gptc_apply_grads(void **buffers);
 
-/// C[b] += op(A[b]) @ op(B[b]) for b < batch; row-major, C is [m, n], op(A) is
-/// [m, k], op(B) is [k, n]; op transposes when the flag is set. Pointers are
-/// passed as integers (MLIR's extract_aligned_pointer_as_index).
+/// C[b] += op(A[b]) @ op(B[b]) for b < batch (accumulate != 0), or
+/// C[b] = op(A[b]) @ op(B[b]) (accumulate == 0: C's old contents are never
+/// read); row-major, C is [m, n], op(A) is [m, k], op(B) is [k, n]; op
+/// transposes when the flag is set. Pointers are passed as integers (MLIR's
+/// extract_aligned_pointer_as_index).
 void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
-                   intptr_t k, intptr_t transposeA, intptr_t transposeB);
+                   intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
-                   intptr_t k, intptr_t transposeA, intptr_t transposeB);
+                   intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 }
 
 #endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# GEMM speed on the shapes of a GPT training step (bench/gemm_shapes.h): the
+# runtime's GEMM (build/bin/gemm-bench) and torch.matmul (PyTorch from PyPI,
+# MKL inside) side by side in one run, at the same thread count, with the
+# machine's sgemm rate (torch.mm 2048^3) for reference. Best of 5 rounds each.
+# Usage: bench/gemm.sh [THREADS=2]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS=${1:-2}
+VENV=${BENCH_VENV:-build/bench-venv}
+scripts/setup.sh > /dev/null
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q torch numpy
+fi
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $THREADS threads"
+"$VENV/bin/python" - "$THREADS" <<'PY'
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
+a = torch.randn(2048, 2048); b = torch.randn(2048, 2048); torch.mm(a, b)
+best = min((lambda s: (torch.mm(a, b), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(10))
+print("machine sgemm (torch.mm 2048^3): %.0f GFLOP/s" % (2 * 2048**3 / best * 1e-9))
+PY
+GPTC_THREADS=$THREADS build/bin/gemm-bench > build/gemm-gptc.jsonl
+"$VENV/bin/python" bench/torch_gemm.py "$THREADS" > build/gemm-torch.jsonl
+/usr/bin/python3 - <<'PY'
+import json
+g = [json.loads(l) for l in open("build/gemm-gptc.jsonl")]
+t = [json.loads(l) for l in open("build/gemm-torch.jsonl")]
+print("%-8s %-8s %-22s %10s %10s %8s" % ("config", "what", "batch x m x n x k (T)", "gptc GF/s", "torch GF/s", "ratio"))
+for a, b in zip(g, t):
+    shape = "%dx%dx%dx%d%s%s" % (a["batch"], a["m"], a["n"], a["k"], " tA" if a["ta"] else "", " tB" if a["tb"] else "")
+    print("%-8s %-8s %-22s %10.1f %10.1f %7.2fx" % (a["config"], a["what"], shape, a["gflops"], b["gflops"], a["gflops"] / b["gflops"]))
+PY

@@ -1,0 +1,98 @@
+// gptc-parallelize-loops: decides which loop nests run on all cores.
+//
+// Input: buffer-level loops from convert-linalg-to-parallel-loops, where every
+// linalg op is a nest whose parallel dimensions are scf.parallel. Output: at
+// most one scf.parallel per nest, the outermost, and only where the nest does
+// enough work to pay for waking the other threads; every other scf.parallel
+// becomes a sequential scf.for nest. convert-scf-to-openmp then turns each
+// remaining scf.parallel into one OpenMP work-shared loop (static schedule).
+//
+// Each iteration of a parallel loop writes its own elements and reduces over
+// its own dimensions, so the result does not depend on how iterations are
+// split among threads: training is bit-identical for any thread count.
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_PARALLELIZELOOPS
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+
+namespace {
+
+/// Trip count of one dimension, or nullopt when a bound is not a constant.
+std::optional<int64_t> tripCount(Value lower, Value upper, Value step) {
+  auto lo = getConstantIntValue(lower), hi = getConstantIntValue(upper), st = getConstantIntValue(step);
+  if (!lo || !hi || !st || *st <= 0)
+    return std::nullopt;
+  return *hi > *lo ? (*hi - *lo + *st - 1) / *st : 0;
+}
+
+/// Iterations of the innermost loop bodies under `op` (a loop, or a block of
+/// sequential loops, which add up). Unknown bounds count as large.
+int64_t workIn(Block &block);
+
+int64_t workOf(Operation *op) {
+  constexpr int64_t kUnknown = int64_t(1) << 40;
+  int64_t trips = 1;
+  if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+    for (auto [lo, hi, st] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
+      trips = std::min(kUnknown, trips * tripCount(lo, hi, st).value_or(kUnknown));
+    return std::min(kUnknown, trips * std::max<int64_t>(1, workIn(*loop.getBody())));
+  }
+  if (auto loop = dyn_cast<scf::ForOp>(op)) {
+    trips = tripCount(loop.getLowerBound(), loop.getUpperBound(), loop.getStep()).value_or(kUnknown);
+    return std::min(kUnknown, trips * std::max<int64_t>(1, workIn(*loop.getBody())));
+  }
+  return 0;
+}
+
+int64_t workIn(Block &block) {
+  int64_t total = 0;
+  for (Operation &op : block)
+    total += workOf(&op);
+  return total;
+}
+
+/// Replaces `loop` by scf.for loops, one per dimension, outermost first.
+void makeSequential(scf::ParallelOp loop) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  IRMapping ivs;
+  Block *body = nullptr;
+  for (auto [iv, lo, hi, st] :
+       llvm::zip(loop.getInductionVars(), loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    auto forOp = b.create<scf::ForOp>(loc, lo, hi, st);
+    ivs.map(iv, forOp.getInductionVar());
+    body = forOp.getBody();
+    b.setInsertionPointToStart(body);
+  }
+  // Move the body's operations (not its scf.reduce terminator) into the
+  // innermost scf.for, before its yield.
+  Block &from = *loop.getBody();
+  for (Value iv : loop.getInductionVars())
+    iv.replaceAllUsesWith(ivs.lookup(iv));
+  body->getOperations().splice(std::prev(body->end()), from.getOperations(), from.begin(),
+                               std::prev(from.end()));
+  loop.erase();
+}
+
+struct ParallelizeLoopsPass : public gptc::impl::ParallelizeLoopsBase<ParallelizeLoopsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    SmallVector<scf::ParallelOp> sequential;
+    getOperation()->walk([&](scf::ParallelOp loop) {
+      bool nested = loop->getParentOfType<scf::ParallelOp>() || loop->getParentOfType<scf::ForOp>();
+      if (loop.getNumResults() == 0 && (nested || workOf(loop) < minWork))
+        sequential.push_back(loop);
+    });
+    for (scf::ParallelOp loop : sequential) // inner loops first (post-order)
+      makeSequential(loop);
+  }
+};
+
+} // namespace
