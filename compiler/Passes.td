@@ -97,4 +97,35 @@ def ParallelizeLoops : Pass<"gptc-parallelize-loops"> {
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def FormFusionGroups : Pass<"gptc-form-fusion-groups", "mlir::ModuleOp"> {
+  let summary = "Partitions linalg ops into nn.fusion_group ops, one per kernel";
+  let description = [{
+    GEMMs with their accumulator fill; reductions with the elementwise ops
+    before and after them that share their leading parallel dimensions (rows
+    groups: softmax, layernorm, cross-entropy); single elementwise nests. The
+    rules are in docs/fusion.md. With remarks=1 each op that could not join its
+    producer's group says why.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "explain, as remarks, every op that stays out of its producer's group">
+  ];
+  let dependentDialects = ["gptc::nn::NNDialect"];
+}
+
+def LowerFusionGroups : Pass<"gptc-lower-fusion-groups"> {
+  let summary = "CPU: removes nn.fusion_group ops (inlines them, or tiles rows groups)";
+  let description = [{
+    Inlines every group. With tile-rows=1, a rows group's last op is first
+    tiled over its leading `rows` dimensions with scf.forall and the group's
+    other ops are fused into the loop (slower today: see docs/fusion.md).
+    No nn.fusion_group is left.
+  }];
+  let options = [
+    Option<"tileRows", "tile-rows", "bool", /*default=*/"false",
+           "make each rows group one scf.forall over blocks of rows">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
+}
+
 #endif

@@ -19,10 +19,12 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -51,7 +53,18 @@ void buildLowerToLinalgPipeline(OpPassManager &pm) {
   // bufferization would then copy it for every writer. (CSE already ran on nn.)
 }
 
+void buildFusionPipeline(OpPassManager &pm, const FusionOptions &options) {
+  FormFusionGroupsOptions form;
+  form.remarks = options.remarks;
+  pm.addPass(createFormFusionGroups(form));
+}
+
 void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &options) {
+  // Fusion groups are inlined: each op of a group is still its own loop nest
+  // (tile-rows=1 makes a rows group one tiled loop; measured slower, see
+  // docs/fusion.md).
+  pm.addPass(createLowerFusionGroups());
+  pm.addPass(createCanonicalizerPass());
   // Function arguments are the runtime's buffers and are never written: the
   // step functions return new tensors, which become out-params the runtime owns.
   bufferization::OneShotBufferizationOptions bufferize;
@@ -63,6 +76,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
+  pm.addPass(createForallToParallelLoopPass()); // the rows groups' tile loops
   if (options.gemm == GemmKind::Runtime)
     pm.addPass(createMatmulToRuntimeCalls());
   // Loops: every linalg op becomes a nest with its parallel dimensions as
@@ -105,6 +119,7 @@ void registerGptcDialects(DialectRegistry &registry) {
                   LLVM::LLVMDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry); // rows groups are tiled
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
@@ -138,6 +153,8 @@ void registerGptcPassesAndPipelines() {
                              buildTrainStepPipeline);
   PassPipelineRegistration<>("gptc-lower-to-linalg", "nn -> linalg on tensors, fused",
                              buildLowerToLinalgPipeline);
+  PassPipelineRegistration<FusionOptions>("gptc-fuse", "linalg on tensors -> nn.fusion_group per kernel",
+                                          buildFusionPipeline);
   PassPipelineRegistration<LowerToLLVMOptions>("gptc-lower-to-llvm", "linalg on tensors -> LLVM dialect",
                                                buildLowerToLLVMPipeline);
 }

@@ -31,6 +31,12 @@ struct LowerToLLVMOptions : mlir::PassPipelineOptions<LowerToLLVMOptions> {
 
 void buildTrainStepPipeline(mlir::OpPassManager &pm);
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
+
+struct FusionOptions : mlir::PassPipelineOptions<FusionOptions> {
+  Option<bool> remarks{*this, "remarks", llvm::cl::desc("explain every op left out of its producer's group"),
+                       llvm::cl::init(false)};
+};
+void buildFusionPipeline(mlir::OpPassManager &pm, const FusionOptions &options);
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const LowerToLLVMOptions &options);
 
 /// Dialects, interface models and LLVM IR translations the pipelines need.

@@ -1,7 +1,7 @@
 // gptc: compiles a model written in the gptc language into a training executable.
 //
 //   gptc model.dsl -o train          the whole story
-//   gptc model.dsl --emit=STAGE      print one stage: ast | nn | grad | linalg | llvm-dialect | llvm
+//   gptc model.dsl --emit=STAGE      print one stage: ast | nn | grad | linalg | fused | llvm-dialect | llvm
 #include "compiler/Frontend/Lexer.h"
 #include "compiler/Frontend/Manifest.h"
 #include "compiler/Frontend/Parser.h"
@@ -28,9 +28,9 @@
 namespace {
 
 /// What `--emit` asks for: a stage printed to stdout, or a file written to -o.
-enum class Stage { Ast, Manifest, NN, Grad, Linalg, LLVMDialect, LLVM, Obj, Exe };
+enum class Stage { Ast, Manifest, NN, Grad, Linalg, Fused, LLVMDialect, LLVM, Obj, Exe };
 const std::vector<std::pair<Stage, std::string>> kStages = {
-    {Stage::Ast, "ast"}, {Stage::Manifest, "manifest"}, {Stage::NN, "nn"},     {Stage::Grad, "grad"}, {Stage::Linalg, "linalg"},
+    {Stage::Ast, "ast"}, {Stage::Manifest, "manifest"}, {Stage::NN, "nn"},     {Stage::Grad, "grad"}, {Stage::Linalg, "linalg"}, {Stage::Fused, "fused"},
     {Stage::LLVMDialect, "llvm-dialect"}, {Stage::LLVM, "llvm"}, {Stage::Obj, "obj"},   {Stage::Exe, "exe"}};
 
 struct Options {
@@ -40,6 +40,7 @@ struct Options {
   // LLVM take minutes on a training step of a few layers (measured: 131 s vs 14 s).
   int optLevel = 2;
   int errorLimit = 20;
+  bool remarks = false;
   std::vector<std::string> defines;
 };
 
@@ -56,7 +57,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
   CLI::Option *output =
       app.add_option("-o,--output", opts.output, "output file (default: train, or MODEL.o for --emit=obj)");
   app.add_option("--emit", opts.emitName,
-                 "stage to produce: ast | manifest | nn | grad | linalg | llvm-dialect | llvm (printed), obj | exe "
+                 "stage to produce: ast | manifest | nn | grad | linalg | fused | llvm-dialect | llvm (printed), obj | exe "
                  "(written to -o)");
   app.add_option("-O,--opt-level", opts.optLevel, "optimisation level 0-3 (default 2): -O0 .. -O3");
   app.add_option("--dtype", opts.dtype, "float type: f32 (default) or f64 (for gradient checks)");
@@ -65,6 +66,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_option("--error-limit", opts.errorLimit, "stop printing errors after N (default 20; 0: no limit)")
       ->check(gptc::cli::NonNegative);
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
+  app.add_flag("--remarks", opts.remarks, "explain, as remarks on stderr, every op that stays out of its producer's fusion group");
   app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
   if (int rc = gptc::cli::parse(app, argc, argv, "gptc"); rc >= 0)
     return rc;
@@ -187,6 +189,14 @@ int main(int argc, char **argv) {
   if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm); return mlir::success(); }))
     return 1;
   if (opts.emit == Stage::Linalg) {
+    module->print(llvm::outs());
+    return 0;
+  }
+  gptc::FusionOptions fusion;
+  fusion.remarks = opts.remarks;
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildFusionPipeline(pm, fusion); return mlir::success(); }))
+    return 1;
+  if (opts.emit == Stage::Fused) {
     module->print(llvm::outs());
     return 0;
   }

@@ -313,3 +313,15 @@ LogicalResult ClipScaleOp::verify() {
     return emitOpError("needs the ") << hyper::kSize << "-element hyperparameter vector";
   return success();
 }
+
+LogicalResult FusionGroupOp::verify() {
+  StringRef kind = getKind();
+  if (kind != "gemm" && kind != "rows" && kind != "reduction" && kind != "elementwise")
+    return emitOpError("kind must be gemm, rows, reduction or elementwise, not '") << kind << "'";
+  if (getRows() < 0 || (kind == "rows" && getRows() < 1))
+    return emitOpError("rows must be >= 0, and >= 1 for a rows group");
+  auto yield = cast<FusionYieldOp>(getBody().front().getTerminator());
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ") << yield.getValues().getTypes() << " but returns " << getResultTypes();
+  return success();
+}

@@ -297,4 +297,44 @@ def NN_AdamWUpdateOp : NN_Op<"adamw_update", [Pure,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Fusion groups (linalg on tensors, after gptc-form-fusion-groups)
+//===----------------------------------------------------------------------===//
+
+def NN_FusionGroupOp : NN_Op<"fusion_group",
+    [SingleBlockImplicitTerminator<"FusionYieldOp">, RecursiveMemoryEffects]> {
+  let summary = "the ops of one kernel: one region = one pass over its iteration space";
+  let description = [{
+    Formed by gptc-form-fusion-groups on linalg-on-tensors IR; the rules are in
+    docs/fusion.md. `kind` says how the group is code-generated:
+      * "gemm": a contraction (and the fill of its accumulator); the runtime's
+        packed GEMM on the CPU.
+      * "rows": ops over the same leading parallel dimensions (the rows), such
+        as a softmax or a layernorm: reductions along each row and the
+        elementwise ops before and after them. One parallel loop over blocks
+        of `rows` rows; inside it every op runs over its part of the block,
+        so the intermediates of a block stay in cache.
+      * "reduction": one reduction alone (e.g. a bias gradient, summed over
+        the batch).
+      * "elementwise": one elementwise loop nest (fused by
+        gptc-fuse-elementwise).
+    `rows` is the number of leading parallel dimensions the ops share.
+    The region uses values from above; its yielded values are the group's
+    results, the values that ops outside the group use.
+  }];
+  let arguments = (ins StrAttr:$kind, I64Attr:$rows);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$kind `rows` `(` $rows `)` (`->` type($results)^)? attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def NN_FusionYieldOp : NN_Op<"fusion_yield",
+    [Terminator, HasParent<"FusionGroupOp">, Pure]> {
+  let summary = "the results of a fusion group";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let builders = [OpBuilder<(ins), [{ /* no values */ }]>];
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
 #endif

@@ -1,0 +1,221 @@
+// gptc-form-fusion-groups: partitions each function's linalg ops into kernels,
+// one nn.fusion_group per kernel. The rules (docs/fusion.md):
+//
+//   * A contraction (matmul and its batched / transposed forms) is a "gemm"
+//     group, with the linalg.fill that zeroes its accumulator.
+//   * Every other linalg op starts a group or joins the group of its latest
+//     producer, when the two share their leading parallel dimensions (the
+//     rows): the consumer's loops d0..d(r-1) are parallel, it writes its output
+//     rows d0..d(r-1), and it reads the producer's row i when computing its
+//     own row i (its indexing map for that operand starts d0..d(r-1)). A
+//     group's `rows` is the r its ops agree on (at least 1). So a softmax
+//     (max, exp(x - max), sum, divide) or a layernorm (mean, centre, variance,
+//     normalise, scale) is one "rows" group: a reduction along each row plus
+//     the elementwise ops before and after it.
+//   * An op does not join when an op outside the group already uses one of the
+//     group's values before it (the group is placed where its last op was, so
+//     it would no longer dominate that use), or when its body reads a group
+//     value by tensor.extract (an arbitrary row, not its own).
+//   * A linalg.fill whose only user is a reduction belongs to that reduction.
+//
+// The group's results are the values used outside it. With --remarks (the
+// pass option `remarks`), every op that could not join its producer's group
+// says why.
+#include "compiler/Passes.h"
+
+#include "mlir/IR/Dominance.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_FORMFUSIONGROUPS
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+
+namespace {
+
+bool isContraction(Operation *op) {
+  return isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp, linalg::BatchMatmulOp,
+             linalg::BatchMatmulTransposeAOp, linalg::BatchMatmulTransposeBOp>(op);
+}
+
+/// True when `map`'s first `rows` results are d0 .. d(rows-1).
+bool startsWithRows(AffineMap map, int64_t rows) {
+  if (map.getNumResults() < rows)
+    return false;
+  for (int64_t i = 0; i < rows; ++i) {
+    auto dim = dyn_cast<AffineDimExpr>(map.getResult(i));
+    if (!dim || dim.getPosition() != i)
+      return false;
+  }
+  return true;
+}
+
+/// The most leading dimensions `op` can share as rows: parallel loops that
+/// its outputs start with.
+int64_t maxRows(linalg::LinalgOp op) {
+  int64_t rows = 0;
+  auto iterators = op.getIteratorTypesArray();
+  while (rows < (int64_t)iterators.size() && iterators[rows] == utils::IteratorType::parallel)
+    ++rows;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    while (rows > 0 && !startsWithRows(op.getMatchingIndexingMap(&init), rows))
+      --rows;
+  return rows;
+}
+
+struct Group {
+  std::string kind;
+  int64_t rows = 0;
+  SmallVector<Operation *> ops; // in program order
+  llvm::SmallPtrSet<Operation *, 8> members;
+};
+
+struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusionGroupsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    getOperation().walk([&](func::FuncOp fn) { formGroups(fn.getBody().front()); });
+  }
+
+  void remark(Operation *op, const Twine &why) {
+    if (remarks)
+      op->emitRemark() << "not fused with its producer: " << why;
+  }
+
+  /// Why `op` cannot join `group`, or "" when it can (then `rows` is the
+  /// group's new row count).
+  std::string whyNotJoin(linalg::LinalgOp op, Group &group, int64_t &rows,
+                         DenseMap<Operation *, unsigned> &position) {
+    rows = std::min(group.rows, maxRows(op));
+    for (OpOperand &operand : op->getOpOperands()) {
+      Operation *def = operand.get().getDefiningOp();
+      if (!def || !group.members.contains(def))
+        continue;
+      while (rows > 0 && !startsWithRows(op.getMatchingIndexingMap(&operand), rows))
+        --rows;
+    }
+    if (rows < 1)
+      return "it does not read its producer row by row (no shared leading parallel dimensions)";
+    bool extractsGroupValue = false;
+    op->walk([&](tensor::ExtractOp extract) {
+      if (Operation *def = extract.getTensor().getDefiningOp())
+        extractsGroupValue |= group.members.contains(def);
+    });
+    if (extractsGroupValue)
+      return "its body reads a value of the group with tensor.extract (any row, not its own)";
+    unsigned here = position[op];
+    for (Operation *member : group.ops)
+      for (Operation *user : member->getUsers())
+        if (user != op && !group.members.contains(user) && position.lookup(user) < here)
+          return "'" + user->getName().getStringRef().str() +
+                 "' outside the group uses the group's values before this op";
+    return "";
+  }
+
+  void formGroups(Block &block) {
+    DenseMap<Operation *, unsigned> position;
+    for (auto [i, op] : llvm::enumerate(block))
+      position[&op] = i;
+    std::vector<std::unique_ptr<Group>> groups;
+    DenseMap<Operation *, Group *> groupOf;
+    auto add = [&](Group *g, Operation *op) {
+      g->ops.push_back(op);
+      g->members.insert(op);
+      groupOf[op] = g;
+    };
+    auto newGroup = [&](StringRef kind, int64_t rows) {
+      groups.push_back(std::make_unique<Group>());
+      groups.back()->kind = kind.str();
+      groups.back()->rows = rows;
+      return groups.back().get();
+    };
+    // A fill whose only use is the init (accumulator) of a linalg op is part
+    // of that op's group.
+    auto isInitFill = [](Operation *op) {
+      auto fill = dyn_cast<linalg::FillOp>(op);
+      if (!fill || !fill->hasOneUse())
+        return false;
+      OpOperand &use = *fill->getUses().begin();
+      auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      return user && user.isDpsInit(&use);
+    };
+    auto initFillOf = [&](Operation *op) -> Operation * {
+      for (OpOperand &init : cast<linalg::LinalgOp>(op).getDpsInitsMutable())
+        if (Operation *def = init.get().getDefiningOp(); def && isInitFill(def))
+          return def;
+      return nullptr;
+    };
+
+    for (Operation &operation : block) {
+      Operation *op = &operation;
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp || !linalgOp.hasPureTensorSemantics() || isInitFill(op))
+        continue;
+      Operation *fill = initFillOf(op);
+      if (isContraction(op)) {
+        Group *g = newGroup("gemm", 0);
+        if (fill)
+          add(g, fill);
+        add(g, op);
+        continue;
+      }
+      // The group of the latest producer, unless it is a GEMM.
+      Group *producerGroup = nullptr;
+      unsigned latest = 0;
+      for (Value operand : op->getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          if (Group *g = groupOf.lookup(def); g && g->kind != "gemm" && position[def] >= latest) {
+            producerGroup = g;
+            latest = position[def];
+          }
+      Group *target = nullptr;
+      if (producerGroup) {
+        int64_t rows = 0;
+        std::string why = whyNotJoin(linalgOp, *producerGroup, rows, position);
+        if (why.empty()) {
+          target = producerGroup;
+          target->rows = rows;
+        } else {
+          remark(op, why);
+        }
+      }
+      if (!target)
+        target = newGroup("elementwise", maxRows(linalgOp));
+      if (fill)
+        add(target, fill);
+      add(target, op);
+      // Several ops: a rows group; one reduction alone: a reduction kernel.
+      if (target->ops.size() > (fill ? 2u : 1u))
+        target->kind = "rows";
+      else if (linalgOp.getNumReductionLoops() > 0)
+        target->kind = "reduction";
+    }
+    for (auto &g : groups)
+      materialize(*g);
+  }
+
+  /// Moves the group's ops into an nn.fusion_group placed at its last op.
+  void materialize(Group &group) {
+    Operation *last = group.ops.back();
+    SmallVector<Value> escaping;
+    for (Operation *op : group.ops)
+      for (Value result : op->getResults())
+        if (llvm::any_of(result.getUsers(), [&](Operation *user) { return !group.members.contains(user); }))
+          escaping.push_back(result);
+    OpBuilder b(last->getContext());
+    b.setInsertionPointAfter(last);
+    auto fusion = b.create<gptc::nn::FusionGroupOp>(last->getLoc(), ValueRange(escaping).getTypes(),
+                                                    group.kind, group.rows);
+    Block *body = b.createBlock(&fusion.getBody());
+    for (Operation *op : group.ops)
+      op->moveBefore(body, body->end());
+    b.setInsertionPointToEnd(body);
+    b.create<gptc::nn::FusionYieldOp>(last->getLoc(), escaping);
+    for (auto [value, result] : llvm::zip(escaping, fusion.getResults()))
+      value.replaceUsesWithIf(result, [&](OpOperand &use) { return !fusion->isAncestor(use.getOwner()); });
+  }
+};
+
+} // namespace
