@@ -166,10 +166,14 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
       unsigned latest = 0;
       for (Value operand : op->getOperands())
         if (Operation *def = operand.getDefiningOp())
-          if (Group *g = groupOf.lookup(def); g && g->kind != "gemm" && position[def] >= latest) {
+          if (Group *g = groupOf.lookup(def); g && position[def] >= latest) {
             producerGroup = g;
             latest = position[def];
           }
+      if (producerGroup && producerGroup->kind == "gemm") {
+        remark(op, "its producer is a GEMM, and the runtime's GEMM takes no epilogue yet");
+        producerGroup = nullptr;
+      }
       Group *target = nullptr;
       if (producerGroup) {
         int64_t rows = 0;

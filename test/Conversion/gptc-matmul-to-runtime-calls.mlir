@@ -65,12 +65,12 @@ func.func @zero_filled(%a: memref<4x8xf32>, %b: memref<8x5xf32>, %c: memref<4x5x
 // between keeps the fill and accumulates.
 // CHECK-LABEL: func.func @kept_fills
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg2
-// CHECK: call @gptc_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE:[a-z0-9_]+]])
+// CHECK: call @gptc_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1{{(_[0-9]+)?}})
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg3
-// CHECK: call @gptc_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]])
+// CHECK: call @gptc_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1{{(_[0-9]+)?}})
 // CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg2
 // CHECK: memref.store
-// CHECK: call @gptc_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ONE]])
+// CHECK: call @gptc_gemm_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1{{(_[0-9]+)?}})
 func.func @kept_fills(%a: memref<4x8xf32>, %b: memref<8x5xf32>, %c: memref<4x5xf32>, %d: memref<4x5xf32>) {
   %one = arith.constant 1.0 : f32
   %zero = arith.constant 0.0 : f32

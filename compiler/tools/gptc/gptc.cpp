@@ -10,12 +10,15 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Target/Target.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "gptc/cli.h"
@@ -160,7 +163,13 @@ int main(int argc, char **argv) {
   }
   mlir::DialectRegistry registry;
   gptc::registerGptcDialects(registry);
-    mlir::MLIRContext context(registry);
+  mlir::MLIRContext context(registry);
+  // Diagnostics from passes (--remarks, internal errors) point into the model.
+  llvm::SourceMgr modelSource;
+  if (auto text = llvm::MemoryBuffer::getFile(opts.input))
+    modelSource.AddNewSourceBuffer(std::move(*text), llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler passDiagnostics(modelSource, &context, llvm::errs());
+  context.printOpOnDiagnostic(false);
   gptc::MLIRGenOptions genOptions;
   genOptions.useF64 = opts.dtype == "f64";
   genOptions.fileName = opts.input;

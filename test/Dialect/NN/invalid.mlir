@@ -224,3 +224,33 @@ func.func @log_softmax_of_scalar(%x: tensor<f64>) -> tensor<f64> {
   %0 = nn.log_softmax %x : tensor<f64>
   return %0 : tensor<f64>
 }
+
+// -----
+
+func.func @fusion_group_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{kind must be gemm, rows, reduction or elementwise, not 'fast'}}
+  %0 = nn.fusion_group "fast" rows(1) -> tensor<4xf32> {
+    nn.fusion_yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fusion_group_rows(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{rows must be >= 0, and >= 1 for a rows group}}
+  %0 = nn.fusion_group "rows" rows(0) -> tensor<4xf32> {
+    nn.fusion_yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @fusion_group_yield(%x: tensor<4xf32>) -> tensor<4xf64> {
+  // expected-error @+1 {{yields 'tensor<4xf32>' but returns 'tensor<4xf64>'}}
+  %0 = nn.fusion_group "elementwise" rows(1) -> tensor<4xf64> {
+    nn.fusion_yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<4xf64>
+}
