@@ -21,7 +21,15 @@ fi
 mkdir -p build/bench
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, $THREADS threads"
 echo "peer: torch $("$VENV/bin/python" -c 'import torch; print(torch.__version__)'); $STEPS timed steps each"
-printf "%-24s %10s %12s %14s %12s %14s\n" model "gptc ms" "torch eager" "eager/gptc" "torch.compile" "compile/gptc"
+"$VENV/bin/python" - "$THREADS" <<'PY'
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
+a = torch.randn(2048, 2048); b = torch.randn(2048, 2048); torch.mm(a, b)
+best = min((lambda s: (torch.mm(a, b), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(10))
+print("machine sgemm (torch.mm 2048^3, MKL): %.0f GFLOP/s" % (2 * 2048**3 / best * 1e-9))
+PY
+echo "GFLOP/s: nanoGPT's estimate, (6N + 12 L C T) per token with N = 12 L C^2 + 65 C; RSS: peak resident set (/usr/bin/time)"
+printf "%-18s %9s %8s %8s %11s %9s %11s %9s %9s %9s\n" model "gptc ms" "GFLOP/s" "RSS MB" "torch eager" "eager/gptc" "compile ms" "comp/gptc" "eager MB" "comp MB"
 
 field() { /usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])['$1'])"; }
 
@@ -30,11 +38,15 @@ bench() { # bench NAME N_LAYER N_HEAD N_EMBD BLOCK BATCH DROPOUT
   local exe=build/bench/gpt_${L}x${H}x${C}
   build/bin/gptc examples/gpt_char.dsl -o "$exe" -D n_layer="$L" -D n_head="$H" -D n_embd="$C" \
     -D block="$T" -D batch="$B" -D dropout="$P"
-  local g e c
-  g=$(GPTC_THREADS=$THREADS "$exe" --data "$DATA" --steps "$STEPS" --eval-interval 0 --eval-iters 1 --quiet | field ms_per_step)
-  e=$("$VENV/bin/python" bench/torch_gpt.py "$L" "$H" "$C" "$T" "$B" "$STEPS" eager "$THREADS" | field median_ms)
-  c=$("$VENV/bin/python" bench/torch_gpt.py "$L" "$H" "$C" "$T" "$B" "$STEPS" compile "$THREADS" | field median_ms)
-  /usr/bin/python3 -c "print('%-24s %10.1f %12.1f %13.2fx %14.1f %11.2fx' % ('$name', $g, $e, $e / $g, $c, $c / $g))"
+  local g e c gm em cm
+  g=$(GPTC_THREADS=$THREADS /usr/bin/time -f %M -o build/bench/rss.g "$exe" --data "$DATA" --steps "$STEPS" --eval-interval 0 --eval-iters 1 --quiet | field ms_per_step)
+  e=$(/usr/bin/time -f %M -o build/bench/rss.e "$VENV/bin/python" bench/torch_gpt.py "$L" "$H" "$C" "$T" "$B" "$STEPS" eager "$THREADS" | field median_ms)
+  c=$(/usr/bin/time -f %M -o build/bench/rss.c "$VENV/bin/python" bench/torch_gpt.py "$L" "$H" "$C" "$T" "$B" "$STEPS" compile "$THREADS" | field median_ms)
+  gm=$(tail -1 build/bench/rss.g); em=$(tail -1 build/bench/rss.e); cm=$(tail -1 build/bench/rss.c)
+  /usr/bin/python3 -c "
+L, C, T, B = $L, $C, $T, $B
+flops = (6 * (12 * L * C * C + 65 * C) + 12 * L * C * T) * B * T
+print('%-18s %9.1f %8.1f %8.0f %11.1f %8.2fx %11.1f %8.2fx %9.0f %9.0f' % ('$name', $g, flops / ($g * 1e6), $gm / 1024, $e, $e / $g, $c, $c / $g, $em / 1024, $cm / 1024))"
 }
 
 bench "4x4x128 b12 T64" 4 4 128 64 12 0
