@@ -113,6 +113,44 @@ def FormFusionGroups : Pass<"gptc-form-fusion-groups", "mlir::ModuleOp"> {
   let dependentDialects = ["gptc::nn::NNDialect"];
 }
 
+def FormAttention : Pass<"gptc-form-attention", "mlir::ModuleOp"> {
+  let summary = "Replaces attention written from nn primitives by one nn.attention";
+  let description = [{
+    Recognises matmul(q, k^T) -> elementwise score ops -> mask_fill(-inf) ->
+    softmax -> dropout -> matmul(., v), as users write it, and replaces the
+    chain by nn.attention, whose score region is the user's elementwise ops on
+    one scalar. Runs on the forward graph, before autodiff, so the backward is
+    nn.attention's own rule (nn.attention_grad), which keeps only the
+    logsumexp of each row. With remarks=1, each softmax that looks like
+    attention but does not fuse says which op stopped it.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "explain, as remarks, every softmax that stays out of a fused attention">
+  ];
+  let dependentDialects = ["gptc::nn::NNDialect", "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+def LowerAttention : Pass<"gptc-lower-attention", "mlir::ModuleOp"> {
+  let summary = "CPU: nn.attention / nn.attention_grad -> blocked loops over query rows with runtime GEMM calls";
+  let description = [{
+    Runs on tensors, before bufferization. Each op becomes one scf.parallel over
+    its batch (e.g. batch * heads); for each block of query rows, the keys the
+    mask leaves visible are multiplied in by the runtime's single-thread GEMM
+    (gptc_gemm_strided_*), and the softmax, mask, dropout and score derivative
+    run as row loops over a per-thread scratch of [block, Tk]. Masked blocks of
+    keys are skipped. Reads q, k, v through bufferization.to_memref read_only
+    and returns new buffers through bufferization.to_tensor restrict writable.
+  }];
+  let options = [
+    Option<"queryBlock", "query-block", "int64_t", /*default=*/"64",
+           "query rows per block (and per scratch tile)">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::bufferization::BufferizationDialect", "mlir::func::FuncDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
 def LowerFusionGroups : Pass<"gptc-lower-fusion-groups"> {
   let summary = "CPU: removes nn.fusion_group ops (inlines them, or tiles rows groups)";
   let description = [{

@@ -37,7 +37,15 @@ using namespace mlir;
 
 namespace gptc {
 
-void buildTrainStepPipeline(OpPassManager &pm) {
+void buildTrainStepPipeline(OpPassManager &pm, const TrainStepOptions &options) {
+  // Attention is fused before autodiff, so its backward is nn.attention's own
+  // rule (recompute from the logsumexp) and no [Tq, Tk] tensor is kept.
+  if (options.fuseAttention) {
+    pm.addPass(createCanonicalizerPass());
+    FormAttentionOptions form;
+    form.remarks = options.remarks;
+    pm.addPass(createFormAttention(form));
+  }
   pm.addPass(createAutodiff());
   pm.addPass(createApplyOptimizer());
   pm.addPass(createCanonicalizerPass());
@@ -65,6 +73,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   // docs/fusion.md).
   pm.addPass(createLowerFusionGroups());
   pm.addPass(createCanonicalizerPass());
+  // nn.attention(_grad) -> loops over buffers with runtime GEMM calls (after
+  // the canonicaliser, which would fold the kernels' to_memref/to_tensor).
+  pm.addPass(createLowerAttention());
   // Function arguments are the runtime's buffers and are never written: the
   // step functions return new tensors, which become out-params the runtime owns.
   bufferization::OneShotBufferizationOptions bufferize;
@@ -148,7 +159,7 @@ void registerGptcPassesAndPipelines() {
   registerConvertSCFToOpenMPPass();
   registerConvertOpenMPToLLVMPass();
 
-  PassPipelineRegistration<>("gptc-build-train-step",
+  PassPipelineRegistration<TrainStepOptions>("gptc-build-train-step",
                              "nn @forward -> @grad (autodiff) and @train_step (optimizer)",
                              buildTrainStepPipeline);
   PassPipelineRegistration<>("gptc-lower-to-linalg", "nn -> linalg on tensors, fused",

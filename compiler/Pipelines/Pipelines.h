@@ -29,7 +29,14 @@ struct LowerToLLVMOptions : mlir::PassPipelineOptions<LowerToLLVMOptions> {
                                          clEnumValN(GemmKind::Loops, "loops", "lower to loops"))};
 };
 
-void buildTrainStepPipeline(mlir::OpPassManager &pm);
+struct TrainStepOptions : mlir::PassPipelineOptions<TrainStepOptions> {
+  Option<bool> fuseAttention{*this, "fuse-attention",
+                             llvm::cl::desc("replace attention written from primitives by nn.attention"),
+                             llvm::cl::init(true)};
+  Option<bool> remarks{*this, "remarks", llvm::cl::desc("explain every softmax left out of a fused attention"),
+                       llvm::cl::init(false)};
+};
+void buildTrainStepPipeline(mlir::OpPassManager &pm, const TrainStepOptions &options);
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
 
 struct FusionOptions : mlir::PassPipelineOptions<FusionOptions> {

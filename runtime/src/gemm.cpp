@@ -232,7 +232,7 @@ void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matr
 
 /// C[:, j0:j1) (+)= op(A) op(B)[:, j0:j1): one thread's share of a product.
 template <typename T>
-void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k,
+void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
                  int64_t jBegin, int64_t jEnd, bool accumulate) {
   using K = Kernel<T>;
   thread_local std::vector<T> packedA, packedB;
@@ -254,9 +254,9 @@ void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_
         for (int64_t jr = 0; jr < nc; jr += K::NR)
           for (int64_t ir = 0; ir < mc; ir += K::MR) {
             int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
-            T *cTile = c + (i0 + ir) * n + j0 + jr;
+            T *cTile = c + (i0 + ir) * ldc + j0 + jr;
             tile<T>(packA_, !accumulate && p0 == 0, kc, packedA.data() + ir * kc, a, i0 + ir, p0,
-                    packedB.data() + jr * kc, cTile, n, rows, cols);
+                    packedB.data() + jr * kc, cTile, ldc, rows, cols);
           }
       }
     }
@@ -273,13 +273,13 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
   int64_t panels = (n + K::NR - 1) / K::NR;
   int64_t parts = std::min<int64_t>(pool.size(), panels);
   if (parts <= 1 || m * n * k < (1 << 20)) {
-    gemmColumns(a, b, c, m, n, k, 0, n, accumulate);
+    gemmColumns(a, b, c, n, m, n, k, 0, n, accumulate);
     return;
   }
   pool.run((int)parts, [&](int part) {
     int64_t begin = panels * part / parts * K::NR;
     int64_t end = std::min<int64_t>(n, panels * (part + 1) / parts * K::NR);
-    gemmColumns(a, b, c, m, n, k, begin, end, accumulate);
+    gemmColumns(a, b, c, n, m, n, k, begin, end, accumulate);
   });
 }
 
@@ -295,7 +295,7 @@ void batchedGemm(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
     if (threaded)
       gemm<T>(ma, mb, C + i * m * n, m, n, k, accumulate != 0);
     else
-      gemmColumns<T>(ma, mb, C + i * m * n, m, n, k, 0, n, accumulate != 0);
+      gemmColumns<T>(ma, mb, C + i * m * n, n, m, n, k, 0, n, accumulate != 0);
   };
   // Many small products (attention's per-head matmuls): one product per task,
   // each computed whole by one thread, so results do not depend on the split.
@@ -312,7 +312,38 @@ void batchedGemm(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
     one(i, true);
 }
 
+/// One product on row-major views with leading dimensions, computed by the
+/// calling thread alone (the caller is already one of many threads).
+template <typename T>
+void stridedGemm(intptr_t a, intptr_t lda, intptr_t b, intptr_t ldb, intptr_t c, intptr_t ldc, intptr_t m,
+                 intptr_t n, intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
+  T *C = reinterpret_cast<T *>(c);
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0) { // an empty sum: C stays (accumulate) or becomes 0
+    if (!accumulate)
+      for (intptr_t i = 0; i < m; ++i)
+        std::fill(C + i * ldc, C + i * ldc + n, T(0));
+    return;
+  }
+  Matrix<T> ma{reinterpret_cast<const T *>(a), m, k, ta != 0, lda};
+  Matrix<T> mb{reinterpret_cast<const T *>(b), k, n, tb != 0, ldb};
+  gemmColumns<T>(ma, mb, C, ldc, m, n, k, 0, n, accumulate != 0);
+}
+
 } // namespace
+
+extern "C" void gptc_gemm_strided_f32(intptr_t a, intptr_t lda, intptr_t b, intptr_t ldb, intptr_t c,
+                                      intptr_t ldc, intptr_t m, intptr_t n, intptr_t k, intptr_t ta,
+                                      intptr_t tb, intptr_t accumulate) {
+  stridedGemm<float>(a, lda, b, ldb, c, ldc, m, n, k, ta, tb, accumulate);
+}
+
+extern "C" void gptc_gemm_strided_f64(intptr_t a, intptr_t lda, intptr_t b, intptr_t ldb, intptr_t c,
+                                      intptr_t ldc, intptr_t m, intptr_t n, intptr_t k, intptr_t ta,
+                                      intptr_t tb, intptr_t accumulate) {
+  stridedGemm<double>(a, lda, b, ldb, c, ldc, m, n, k, ta, tb, accumulate);
+}
 
 extern "C" void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
                               intptr_t n, intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {

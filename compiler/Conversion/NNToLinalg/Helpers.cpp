@@ -65,3 +65,13 @@ Value reduceLastDim(OpBuilder &b, Location loc, Value input, double init,
 }
 
 } // namespace gptc::lowering
+
+/// A 32-bit integer hash (lowbias32): dropout's counter-based mask.
+Value gptc::lowering::mix32(OpBuilder &b, Location l, Value x) {
+  auto c = [&](uint32_t v) { return b.create<arith::ConstantIntOp>(l, (int64_t)v, 32); };
+  x = b.create<arith::XOrIOp>(l, x, b.create<arith::ShRUIOp>(l, x, c(16)));
+  x = b.create<arith::MulIOp>(l, x, c(0x7feb352dU));
+  x = b.create<arith::XOrIOp>(l, x, b.create<arith::ShRUIOp>(l, x, c(15)));
+  x = b.create<arith::MulIOp>(l, x, c(0x846ca68bU));
+  return b.create<arith::XOrIOp>(l, x, b.create<arith::ShRUIOp>(l, x, c(16)));
+}

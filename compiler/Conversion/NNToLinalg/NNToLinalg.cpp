@@ -17,6 +17,8 @@ struct ConvertNNToLinalgPass : public gptc::impl::ConvertNNToLinalgBase<ConvertN
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<gptc::nn::NNDialect>();
+    // Fused attention stays one op until codegen (gptc-lower-attention).
+    target.addLegalOp<gptc::nn::AttentionOp, gptc::nn::AttentionGradOp, gptc::nn::ScoreYieldOp>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect, scf::SCFDialect>();
     RewritePatternSet patterns(ctx);

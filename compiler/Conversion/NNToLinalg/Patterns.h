@@ -48,6 +48,10 @@ mlir::Value reduceLastDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value in
 /// The map (d0..dn) -> (d0..dn-1): a per-row value read at every column.
 mlir::AffineMap dropLastDimMap(mlir::MLIRContext *ctx, unsigned rank);
 
+/// A 32-bit integer hash (lowbias32) of an i32: dropout's counter-based mask
+/// is mix32(mix32(position) ^ key), key = mix32(seed ^ mix32(salt-constant)).
+mlir::Value mix32(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 } // namespace lowering
 } // namespace gptc
 

@@ -44,6 +44,7 @@ struct Options {
   int optLevel = 2;
   int errorLimit = 20;
   bool remarks = false;
+  bool noFuseAttention = false;
   std::vector<std::string> defines;
 };
 
@@ -69,6 +70,8 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_option("--error-limit", opts.errorLimit, "stop printing errors after N (default 20; 0: no limit)")
       ->check(gptc::cli::NonNegative);
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
+  app.add_flag("--no-fuse-attention", opts.noFuseAttention,
+               "keep attention as separate ops (matmul, softmax, ...) that store the [T, T] scores");
   app.add_flag("--remarks", opts.remarks, "explain, as remarks on stderr, every op that stays out of its producer's fusion group");
   app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
   if (int rc = gptc::cli::parse(app, argc, argv, "gptc"); rc >= 0)
@@ -189,7 +192,10 @@ int main(int argc, char **argv) {
     }
     return true;
   };
-  if (!runStage([](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm); return mlir::success(); }))
+  gptc::TrainStepOptions trainStep;
+  trainStep.fuseAttention = !opts.noFuseAttention;
+  trainStep.remarks = opts.remarks;
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); return mlir::success(); }))
     return 1;
   if (opts.emit == Stage::Grad) {
     module->print(llvm::outs());

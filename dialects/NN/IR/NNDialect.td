@@ -12,6 +12,8 @@ def NN_Dialect : Dialect {
     its own adjoints through GradOpInterface.
   }];
   let cppNamespace = "::gptc::nn";
+  // The score region of nn.attention holds scalar arith / math ops.
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
 }
 
 class NN_Op<string mnemonic, list<Trait> traits = []> : Op<NN_Dialect, mnemonic, traits>;

@@ -3,6 +3,8 @@
 // backward graph is ordinary nn IR that fuses and lowers like the forward one.
 #include "dialects/NN/IR/NNDialect.h"
 
+#include "mlir/IR/IRMapping.h"
+
 using namespace mlir;
 using namespace gptc::nn;
 
@@ -188,4 +190,19 @@ SmallVector<Value> MaskFillOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
 SmallVector<Value> DropoutOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   // Same mask, same scale: the op is linear in its input.
   return {b.create<DropoutOp>(getLoc(), dys[0], getRng(), getPAttr(), getSaltAttr()), Value()};
+}
+
+SmallVector<Value> AttentionOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  // lse exists for the backward only; nothing else may depend on it.
+  if (auto c = dys[1].getDefiningOp<ConstantOp>(); !c || !c.getValue().isZero())
+    return {};
+  auto grad = b.create<AttentionGradOp>(getLoc(), TypeRange{getQ().getType(), getK().getType(), getV().getType()},
+                                        getQ(), getK(), getV(), getOut(), getLse(), dys[0], getRng(),
+                                        getMaskAttr(), getDropoutAttr(), getSaltAttr());
+  IRMapping same;
+  getScore().cloneInto(&grad.getScore(), same);
+  SmallVector<Value> adjoints = {grad.getDq(), grad.getDk(), grad.getDv()};
+  if (getRng())
+    adjoints.push_back(Value());
+  return adjoints;
 }

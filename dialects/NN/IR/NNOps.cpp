@@ -325,3 +325,69 @@ LogicalResult FusionGroupOp::verify() {
     return emitOpError("yields ") << yield.getValues().getTypes() << " but returns " << getResultTypes();
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// AttentionOp, AttentionGradOp
+//===----------------------------------------------------------------------===//
+
+/// The shape rules nn.attention and nn.attention_grad share.
+static LogicalResult verifyAttention(Operation *op, RankedTensorType q, RankedTensorType k,
+                                     RankedTensorType v, RankedTensorType out, RankedTensorType lse,
+                                     Value rng, std::optional<ElementsAttr> mask, double dropout,
+                                     Region &score) {
+  int64_t rank = q.getRank();
+  if (rank < 2 || k.getRank() != rank || v.getRank() != rank || out.getRank() != rank ||
+      lse.getRank() != rank - 1)
+    return op->emitOpError("needs q, k, v, out of one rank >= 2 and lse of one rank less");
+  Type elem = q.getElementType();
+  for (RankedTensorType t : {k, v, out, lse})
+    if (t.getElementType() != elem)
+      return op->emitOpError("needs one element type, got ") << elem << " and " << t.getElementType();
+  for (int64_t d = 0; d + 2 < rank; ++d)
+    if (k.getDimSize(d) != q.getDimSize(d) || v.getDimSize(d) != q.getDimSize(d) ||
+        out.getDimSize(d) != q.getDimSize(d) || lse.getDimSize(d) != q.getDimSize(d))
+      return op->emitOpError("needs the same leading (batch) dims on every operand, got q ")
+             << shapeStr(q) << ", k " << shapeStr(k) << ", v " << shapeStr(v);
+  int64_t tq = q.getDimSize(rank - 2), d = q.getDimSize(rank - 1), tk = k.getDimSize(rank - 2);
+  int64_t dv = v.getDimSize(rank - 1);
+  if (k.getDimSize(rank - 1) != d)
+    return op->emitOpError("needs q and k of one head size, got ") << shapeStr(q) << " and " << shapeStr(k);
+  if (v.getDimSize(rank - 2) != tk)
+    return op->emitOpError("needs one value per key, got k ") << shapeStr(k) << " and v " << shapeStr(v);
+  if (out.getDimSize(rank - 2) != tq || out.getDimSize(rank - 1) != dv || lse.getDimSize(rank - 2) != tq)
+    return op->emitOpError("needs out [..., Tq, Dv] and lse [..., Tq], got ") << shapeStr(out) << " and "
+           << shapeStr(lse);
+  if (mask) {
+    auto maskType = dyn_cast<RankedTensorType>(mask->getType());
+    if (!maskType || !maskType.getElementType().isInteger(1) || maskType.getRank() != 2 ||
+        maskType.getDimSize(0) != tq || maskType.getDimSize(1) != tk)
+      return op->emitOpError("needs an i1 mask of [Tq, Tk] = [") << tq << ", " << tk << "]";
+  }
+  if (dropout < 0 || dropout >= 1)
+    return op->emitOpError("needs a dropout probability in [0, 1), got ") << dropout;
+  if (dropout > 0 && !rng)
+    return op->emitOpError("needs the rng operand for dropout");
+  Block &body = score.front();
+  if (body.getNumArguments() != 1 || body.getArgument(0).getType() != elem)
+    return op->emitOpError("needs a score region taking one ") << elem;
+  if (body.getTerminator()->getOperand(0).getType() != elem)
+    return op->emitOpError("needs a score region yielding one ") << elem;
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  return verifyAttention(*this, getQ().getType(), getK().getType(), getV().getType(), getOut().getType(),
+                         getLse().getType(), getRng(), getMask(), getDropout().convertToDouble(),
+                         getScore());
+}
+
+LogicalResult AttentionGradOp::verify() {
+  if (getDout().getType() != getOut().getType())
+    return emitOpError("needs dout of out's type");
+  if (getDq().getType() != getQ().getType() || getDk().getType() != getK().getType() ||
+      getDv().getType() != getV().getType())
+    return emitOpError("gives dq, dk, dv of q, k, v's types");
+  return verifyAttention(*this, getQ().getType(), getK().getType(), getV().getType(), getOut().getType(),
+                         getLse().getType(), getRng(), getMask(), getDropout().convertToDouble(),
+                         getScore());
+}

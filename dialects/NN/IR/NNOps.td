@@ -251,6 +251,74 @@ def NN_DropoutOp : NN_Op<"dropout",
 }
 
 //===----------------------------------------------------------------------===//
+// Fused attention (formed by gptc-form-attention from the user's primitives)
+//===----------------------------------------------------------------------===//
+
+def NN_AttentionOp : NN_Op<"attention", [Pure,
+    DeclareOpInterfaceMethods<GradOpInterface>,
+    SingleBlockImplicitTerminator<"ScoreYieldOp">]> {
+  let summary = "softmax(mask(score(q k^T))) v in one kernel that never stores the scores";
+  let description = [{
+    q: [..., Tq, D], k: [..., Tk, D], v: [..., Tk, Dv] (the leading dims are
+    the batch, e.g. batch * heads). For each query row:
+      raw[j] = q . k[j];  s[j] = score(raw[j]), -inf where mask[i, j];
+      out = sum_j dropout(softmax(s))[j] * v[j];  lse = logsumexp(s).
+    `score` is the user's elementwise score expression (a scale, a square, a
+    negation ...), one scalar in, one out. `mask` ([Tq, Tk] i1, true = hidden)
+    is the constant of the nn.mask_fill it replaces; `dropout`/`salt`/`rng`
+    are those of the nn.dropout on the weights (same counter-based mask, so
+    the result is the same as the unfused ops'). `lse` is kept for the
+    backward (nn.attention_grad), which recomputes the scores from it.
+    A row whose keys are all masked gives zeros (lse = -inf).
+  }];
+  let arguments = (ins NN_FloatTensor:$q, NN_FloatTensor:$k, NN_FloatTensor:$v,
+                       Optional<NN_IndexTensor>:$rng, OptionalAttr<ElementsAttr>:$mask,
+                       DefaultValuedAttr<F64Attr, "0.0">:$dropout,
+                       DefaultValuedAttr<I64Attr, "0">:$salt);
+  let results = (outs NN_FloatTensor:$out, NN_FloatTensor:$lse);
+  let regions = (region SizedRegion<1>:$score);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`rng` $rng^ `:` type($rng))? attr-dict `:` type($q) `,` type($k) `,` type($v)
+    `->` type($out) `,` type($lse) `score` $score
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
+    SingleBlockImplicitTerminator<"ScoreYieldOp">]> {
+  let summary = "the backward of nn.attention: (dq, dk, dv) from dout, recomputing the scores from lse";
+  let description = [{
+    Operands and attributes as nn.attention, plus its results out and lse and
+    the incoming gradient dout ([..., Tq, Dv]). Per query row i:
+      p[j] = exp(score(raw[j]) - lse[i]) (0 where masked), pd = dropout(p),
+      dv[j] += pd[j] dout[i];  dp[j] = dropout(dout[i] . v[j]);
+      ds[j] = p[j] (dp[j] - dout[i] . out[i]);  draw[j] = ds[j] score'(raw[j]);
+      dq[i] = sum_j draw[j] k[j];  dk[j] += draw[j] q[i].
+  }];
+  let arguments = (ins NN_FloatTensor:$q, NN_FloatTensor:$k, NN_FloatTensor:$v,
+                       NN_FloatTensor:$out, NN_FloatTensor:$lse, NN_FloatTensor:$dout,
+                       Optional<NN_IndexTensor>:$rng, OptionalAttr<ElementsAttr>:$mask,
+                       DefaultValuedAttr<F64Attr, "0.0">:$dropout,
+                       DefaultValuedAttr<I64Attr, "0">:$salt);
+  let results = (outs NN_FloatTensor:$dq, NN_FloatTensor:$dk, NN_FloatTensor:$dv);
+  let regions = (region SizedRegion<1>:$score);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out `,` $lse `,` $dout (`rng` $rng^ `:` type($rng))? attr-dict
+    `:` type($q) `,` type($k) `,` type($v) `,` type($out) `,` type($lse) `,` type($dout)
+    `->` type($dq) `,` type($dk) `,` type($dv) `score` $score
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_ScoreYieldOp : NN_Op<"score_yield",
+    [Terminator, ParentOneOf<["AttentionOp", "AttentionGradOp"]>, Pure]> {
+  let summary = "the transformed score of an attention's score region";
+  let arguments = (ins AnyFloat:$value);
+  let builders = [OpBuilder<(ins), [{ /* filled in by the region's builder */ }]>];
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+//===----------------------------------------------------------------------===//
 // Optimizer updates (appended to the training step after autodiff)
 //===----------------------------------------------------------------------===//
 

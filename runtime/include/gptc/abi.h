@@ -29,6 +29,17 @@ void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t 
                    intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
                    intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
+
+/// One product C[m, n] (+)= op(A) op(B) on row-major views with leading
+/// dimensions lda, ldb, ldc (of the stored matrices), computed by the calling
+/// thread only: the fused attention kernel calls it from its own parallel
+/// loop. k = 0 with accumulate = 0 zeroes C.
+void gptc_gemm_strided_f32(intptr_t a, intptr_t lda, intptr_t b, intptr_t ldb, intptr_t c, intptr_t ldc,
+                           intptr_t m, intptr_t n, intptr_t k, intptr_t transposeA, intptr_t transposeB,
+                           intptr_t accumulate);
+void gptc_gemm_strided_f64(intptr_t a, intptr_t lda, intptr_t b, intptr_t ldb, intptr_t c, intptr_t ldc,
+                           intptr_t m, intptr_t n, intptr_t k, intptr_t transposeA, intptr_t transposeB,
+                           intptr_t accumulate);
 }
 
 #endif
