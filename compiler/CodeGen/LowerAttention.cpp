@@ -218,10 +218,11 @@ public:
     DenseMap<Value, Value> der; // absent = 0
     Value arg = region.front().getArgument(0);
     map.map(arg, raw);
-    der[arg] = flt(1.0);
+    Value one = flt(1.0); // d raw / d raw: multiplying by it is skipped
+    der[arg] = one;
     auto d = [&](Value v) { return der.lookup(v); };
     auto sum = [&](Value x, Value y) -> Value { return !x ? y : !y ? x : fadd(x, y); };
-    auto scale = [&](Value dx, Value by) -> Value { return dx ? fmul(dx, by) : Value(); };
+    auto scale = [&](Value dx, Value by) -> Value { return !dx ? Value() : dx == one ? by : fmul(dx, by); };
     for (Operation &op : region.front().without_terminator()) {
       Operation *c = b_.clone(op, map);
       if (isa<arith::ConstantOp>(op))

@@ -68,7 +68,16 @@ bool keepsLastTwo(RankedTensorType from, RankedTensorType to) {
          from.getDimSize(a - 2) == to.getDimSize(b - 2);
 }
 
-bool hasOneUse(Value v) { return v.hasOneUse(); }
+/// True when one op uses `v` (maybe as several operands, as in s * s).
+bool hasOneUse(Value v) {
+  Operation *user = nullptr;
+  for (Operation *u : v.getUsers()) {
+    if (user && u != user)
+      return false;
+    user = u;
+  }
+  return user != nullptr;
+}
 
 struct Match {
   nn::SoftmaxOp softmax;
@@ -147,7 +156,7 @@ public:
     m.scores = x.getDefiningOp<nn::MatmulOp>();
     if (!m.scores)
       return fail(softmax, x.getDefiningOp(), "the scores do not come from a matmul");
-    if (!hasOneUse(x) || m.scores.getTransposeLhs() || m.scores.getType().getRank() < 3 && false)
+    if (!hasOneUse(x) || m.scores.getTransposeLhs())
       return fail(softmax, m.scores, "the score matmul is used elsewhere or transposes q");
     m.erase.push_back(m.scores);
 

@@ -83,3 +83,47 @@ TEST(Gemm, ResultDoesNotDependOnThreadCount) {
 }
 
 } // namespace
+
+namespace {
+
+// The strided entry (the fused attention kernel's block products): views into
+// larger row-major matrices with leading dims bigger than their widths, every
+// transpose combination, accumulate and overwrite; C's elements outside the
+// view must stay untouched; k = 0 zeroes C (overwrite) or leaves it (accumulate).
+template <typename T>
+void checkStrided(int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool accumulate) {
+  int64_t aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+  int64_t lda = aCols + 3, ldb = bCols + 5, ldc = n + 7;
+  std::vector<T> a(aRows * lda), b(bRows * ldb), c(m * ldc);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = (T)gptc::normalAt(2, 1, i);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = (T)gptc::normalAt(2, 2, i);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = (T)gptc::normalAt(2, 3, i);
+  std::vector<T> ref = c;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0;
+      for (int64_t q = 0; q < k; ++q)
+        acc += (double)(ta ? a[q * lda + i] : a[i * lda + q]) * (double)(tb ? b[j * ldb + q] : b[q * ldb + j]);
+      ref[i * ldc + j] = (accumulate ? ref[i * ldc + j] : T(0)) + (T)acc;
+    }
+  auto fn = sizeof(T) == 4 ? gptc_gemm_strided_f32 : gptc_gemm_strided_f64;
+  fn((intptr_t)a.data(), lda, (intptr_t)b.data(), ldb, (intptr_t)c.data(), ldc, m, n, k, ta, tb, accumulate);
+  double tol = sizeof(T) == 4 ? 1e-4 : 1e-12;
+  for (size_t i = 0; i < c.size(); ++i)
+    ASSERT_NEAR(c[i], ref[i], tol * (1 + std::fabs(ref[i]) + std::sqrt((double)k))) << "at " << i;
+}
+
+TEST(Gemm, StridedViewsMatchNaiveLoops) {
+  for (auto [m, n, k] : std::vector<std::tuple<int, int, int>>{
+           {1, 1, 1}, {64, 256, 64}, {64, 64, 200}, {6, 70, 4}, {37, 19, 0}, {200, 64, 64}, {5, 3, 129}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (bool accumulate : {false, true}) {
+          SCOPED_TRACE(testing::Message() << m << "x" << n << "x" << k << " ta=" << ta << " tb=" << tb
+                                          << " accumulate=" << accumulate);
+          checkStrided<float>(m, n, k, ta, tb, accumulate);
+          checkStrided<double>(m, n, k, ta, tb, accumulate);
+        }
+}
+
+} // namespace

@@ -254,3 +254,80 @@ func.func @fusion_group_yield(%x: tensor<4xf32>) -> tensor<4xf64> {
   }
   return %0 : tensor<4xf64>
 }
+
+// -----
+
+func.func @attention_head_sizes(%q: tensor<2x4x8xf32>, %k: tensor<2x4x6xf32>, %v: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs q and k of one head size, got [2, 4, 8] and [2, 4, 6]}}
+  %o, %l = nn.attention %q, %k, %v : tensor<2x4x8xf32>, tensor<2x4x6xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_values_per_key(%q: tensor<2x4x8xf32>, %k: tensor<2x5x8xf32>, %v: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs one value per key, got k [2, 5, 8] and v [2, 4, 8]}}
+  %o, %l = nn.attention %q, %k, %v : tensor<2x4x8xf32>, tensor<2x5x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_mask_shape(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs an i1 mask of [Tq, Tk] = [4, 4]}}
+  %o, %l = nn.attention %q, %k, %v {mask = dense<false> : tensor<2x2xi1>} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_dropout_without_rng(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs the rng operand for dropout}}
+  %o, %l = nn.attention %q, %k, %v {dropout = 1.000000e-01 : f64} : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_score_type(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs a score region taking one 'f32'}}
+  %o, %l = nn.attention %q, %k, %v : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4xf32> score {
+  ^bb0(%s: f64):
+    nn.score_yield %s : f64
+  }
+  return
+}
+
+// -----
+
+func.func @attention_lse_shape(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{needs out [..., Tq, Dv] and lse [..., Tq], got [2, 4, 8] and [2, 5]}}
+  %o, %l = nn.attention %q, %k, %v : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x5xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_grad_types(%q: tensor<2x4x8xf32>, %o: tensor<2x4x8xf32>, %l: tensor<2x4xf32>, %d: tensor<2x4x8xf32>) {
+  // expected-error @+1 {{gives dq, dk, dv of q, k, v's types}}
+  %dq, %dk, %dv = nn.attention_grad %q, %q, %q, %o, %l, %d : tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x4xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4x8xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}

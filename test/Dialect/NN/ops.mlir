@@ -110,3 +110,24 @@ func.func @indexing(%table: tensor<5x4xf32>, %idx: tensor<2x3xi32>, %x: tensor<2
   %6 = nn.clip_scale %s, %hyper : tensor<f32>, tensor<16xf32>
   return
 }
+
+// nn.attention and nn.attention_grad print and parse back, with their score region.
+// CHECK-LABEL: func.func @attention
+// CHECK: %[[OUT:.*]], %[[LSE:.*]] = nn.attention %{{.*}}, %{{.*}}, %{{.*}} rng %{{.*}} : tensor<2xi32> {dropout = 2.000000e-01 : f64, mask = dense<{{.*}}> : tensor<2x2xi1>, salt = 4 : i64} : tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32> -> tensor<3x2x4xf32>, tensor<3x2xf32> score {
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32):
+// CHECK-NEXT: %[[N:.*]] = arith.negf %[[S]] : f32
+// CHECK-NEXT: nn.score_yield %[[N]] : f32
+// CHECK: nn.attention_grad {{.*}} -> tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32> score {
+func.func @attention(%q: tensor<3x2x8xf32>, %k: tensor<3x2x8xf32>, %v: tensor<3x2x4xf32>, %rng: tensor<2xi32>, %d: tensor<3x2x4xf32>) -> (tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32>) {
+  %o, %l = nn.attention %q, %k, %v rng %rng : tensor<2xi32> {dropout = 2.000000e-01 : f64, mask = dense<[[false, true], [false, false]]> : tensor<2x2xi1>, salt = 4 : i64} : tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32> -> tensor<3x2x4xf32>, tensor<3x2xf32> score {
+  ^bb0(%s: f32):
+    %n = arith.negf %s : f32
+    nn.score_yield %n : f32
+  }
+  %dq, %dk, %dv = nn.attention_grad %q, %k, %v, %o, %l, %d rng %rng : tensor<2xi32> {dropout = 2.000000e-01 : f64, mask = dense<[[false, true], [false, false]]> : tensor<2x2xi1>, salt = 4 : i64} : tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32>, tensor<3x2x4xf32>, tensor<3x2xf32>, tensor<3x2x4xf32> -> tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32> score {
+  ^bb0(%s: f32):
+    %n = arith.negf %s : f32
+    nn.score_yield %n : f32
+  }
+  return %dq, %dk, %dv : tensor<3x2x8xf32>, tensor<3x2x8xf32>, tensor<3x2x4xf32>
+}
