@@ -21,6 +21,7 @@ struct Node {
     Arange, // i32[n]: 0, 1, ..., n-1
     // Elementwise, one operand.
     Neg, Sigmoid, Relu, Tanh, Exp, Log, Sqrt, Softplus,
+    Gelu, // GPT-2's tanh approximation, one composite op (its backward keeps only x)
     // Elementwise, two operands; a lower-rank operand broadcasts to the node's
     // shape aligned at the right, a Scalar splats.
     Add, Sub, Mul, Div,

@@ -137,6 +137,7 @@ private:
     case Node::Log: return builder_.create<nn::LogOp>(l, operand(n, 0));
     case Node::Sqrt: return builder_.create<nn::SqrtOp>(l, operand(n, 0));
     case Node::Softplus: return builder_.create<nn::SoftplusOp>(l, operand(n, 0));
+    case Node::Gelu: return builder_.create<nn::GeluOp>(l, operand(n, 0));
     case Node::Add: case Node::Sub: case Node::Mul: case Node::Div: return genArithmetic(l, n, type);
     case Node::Pow: return builder_.create<nn::PowOp>(l, operand(n, 0), builder_.getF64FloatAttr(n.value));
     case Node::Matmul: return builder_.create<nn::MatmulOp>(l, operand(n, 0), operand(n, 1), false, false);

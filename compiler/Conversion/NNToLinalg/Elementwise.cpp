@@ -3,6 +3,8 @@
 // elementwise fusion folds into the consumer's body.
 #include "compiler/Conversion/NNToLinalg/Patterns.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace gptc;
 using namespace gptc::lowering;
@@ -101,6 +103,35 @@ void gptc::populateElementwisePatterns(RewritePatternSet &patterns) {
     Value negAbs = b.create<arith::NegFOp>(l, b.create<math::AbsFOp>(l, a[0]));
     Value tail = b.create<math::Log1pOp>(l, b.create<math::ExpOp>(l, negAbs));
     return b.create<arith::AddFOp>(l, b.create<arith::MaximumFOp>(l, a[0], zero), tail);
+  });
+  // GELU (tanh approximation): y = 0.5 x (1 + t), t = tanh(u), u = k (x + c x^3);
+  // y' = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2).
+  auto geluParts = [](OpBuilder &b, Location l, Value x) {
+    Type t = x.getType();
+    Value x2 = b.create<arith::MulFOp>(l, x, x);
+    Value inner = b.create<arith::MulFOp>(l, x, b.create<arith::AddFOp>(l, one(b, l, x),
+                                                    b.create<arith::MulFOp>(l, scalar(b, l, t, 0.044715), x2)));
+    Value th = b.create<math::TanhOp>(l, b.create<arith::MulFOp>(l, scalar(b, l, t, std::sqrt(2.0 / M_PI)), inner));
+    return std::make_pair(x2, th);
+  };
+  add<nn::GeluOp>(patterns, [geluParts](OpBuilder &b, Location l, ValueRange a, auto) -> Value {
+    Value x = a[0];
+    Value th = geluParts(b, l, x).second;
+    Value halfX = b.create<arith::MulFOp>(l, scalar(b, l, x.getType(), 0.5), x);
+    return b.create<arith::MulFOp>(l, halfX, b.create<arith::AddFOp>(l, one(b, l, x), th));
+  });
+  add<nn::GeluGradOp>(patterns, [geluParts](OpBuilder &b, Location l, ValueRange a, auto) -> Value {
+    Value x = a[0], dy = a[1];
+    Type t = x.getType();
+    auto [x2, th] = geluParts(b, l, x);
+    Value half = scalar(b, l, t, 0.5);
+    Value left = b.create<arith::MulFOp>(l, half, b.create<arith::AddFOp>(l, one(b, l, x), th));
+    Value sech2 = b.create<arith::SubFOp>(l, one(b, l, x), b.create<arith::MulFOp>(l, th, th));
+    Value du = b.create<arith::MulFOp>(l, scalar(b, l, t, std::sqrt(2.0 / M_PI)),
+                                       b.create<arith::AddFOp>(l, one(b, l, x),
+                                                               b.create<arith::MulFOp>(l, scalar(b, l, t, 3 * 0.044715), x2)));
+    Value right = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, half, x), b.create<arith::MulFOp>(l, sech2, du));
+    return b.create<arith::MulFOp>(l, dy, b.create<arith::AddFOp>(l, left, right));
   });
   add<nn::PowOp>(patterns, [](OpBuilder &b, Location l, ValueRange a, nn::PowOp op) -> Value {
     double p = op.getExponent().convertToDouble();

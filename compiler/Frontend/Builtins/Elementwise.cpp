@@ -1,5 +1,5 @@
 // Elementwise builtins and operators: sigmoid, relu, tanh, exp, log, sqrt,
-// softplus (one nn op each), gelu (written out in primitives), and the
+// softplus, gelu (one nn op each; gelu is a composite with its own backward), and the
 // operators -x, x + y, x - y, x * y, x / y (broadcasting) and x ^ p.
 #include "compiler/Frontend/Sema/Checker.h"
 
@@ -27,18 +27,6 @@ ExprType power(Checker &c, SourceLoc loc, const ExprType &x, double p) {
 
 namespace {
 
-/// GPT-2's tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-ExprType gelu(Checker &c, SourceLoc loc, const ExprType &x) {
-  ExprType square = binary(c, Node::Mul, loc, x, x, x);
-  ExprType cube = binary(c, Node::Mul, loc, square, x, x);
-  ExprType cubeTerm = scale(c, loc, cube, 0.044715);
-  ExprType inner = binary(c, Node::Add, loc, x, cubeTerm, x);
-  ExprType th = unary(c, Node::Tanh, loc, scale(c, loc, inner, std::sqrt(2.0 / M_PI)));
-  ExprType onePlus = binary(c, Node::Add, loc, th, ExprType::constant(1.0, false), x);
-  ExprType half = scale(c, loc, x, 0.5);
-  return binary(c, Node::Mul, loc, half, onePlus, x);
-}
-
 /// The node of each elementwise builtin that is one nn op.
 Node::Kind unaryKind(Builtin b) {
   switch (b) {
@@ -49,9 +37,10 @@ Node::Kind unaryKind(Builtin b) {
   case Builtin::Log: return Node::Log;
   case Builtin::Sqrt: return Node::Sqrt;
   case Builtin::Softplus: return Node::Softplus;
+  case Builtin::Gelu: return Node::Gelu; // GPT-2's tanh approximation, a composite op
   default: break;
   }
-  return Node::Neg; // unreachable: the table sends only the builtins above and gelu here
+  return Node::Neg; // unreachable: the table sends only the builtins above here
 }
 
 } // namespace
@@ -72,8 +61,6 @@ ExprType checkUnaryCall(Checker &c, Builtin b, Expr &call) {
     return t.isValid() ? c.badOperand(call.loc, "'" + call.name + "'", t) : ExprType();
   if (!c.requireFloat(t, args.slots[0]->loc, "'" + call.name + "'"))
     return ExprType();
-  if (b == Builtin::Gelu)
-    return gelu(c, call.loc, t);
   return unary(c, unaryKind(b), call.loc, t);
 }
 

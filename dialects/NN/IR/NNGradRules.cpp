@@ -76,6 +76,12 @@ SmallVector<Value> SoftplusOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   return {mul(b, getLoc(), dys[0], b.create<SigmoidOp>(getLoc(), getInput()))};
 }
 
+SmallVector<Value> GeluOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  // A hand-written rule: the backward keeps x only, not the tanh and the
+  // cubes the decomposition would.
+  return {b.create<GeluGradOp>(getLoc(), getInput(), dys[0])};
+}
+
 SmallVector<Value> PowOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   Location loc = getLoc();
   double p = getExponent().convertToDouble();

@@ -56,6 +56,15 @@ def NN_ExpOp : NN_UnaryOp<"exp", "elementwise exp(x)">;
 def NN_LogOp : NN_UnaryOp<"log", "elementwise natural log">;
 def NN_SqrtOp : NN_UnaryOp<"sqrt", "elementwise square root">;
 def NN_SoftplusOp : NN_UnaryOp<"softplus", "elementwise log(1 + exp(x)), computed stably">;
+def NN_GeluOp : NN_UnaryOp<"gelu",
+    "GPT-2's GELU, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); its backward (nn.gelu_grad) needs only x">;
+
+def NN_GeluGradOp : NN_Op<"gelu_grad", [Pure, SameOperandsAndResultType]> {
+  let summary = "dy * gelu'(x): the backward of nn.gelu, from x alone";
+  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$grad);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
+}
 
 def NN_PowOp : NN_Op<"pow",
     [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<GradOpInterface>]> {
