@@ -33,7 +33,8 @@ struct Node {
     Reshape,      // the new shape is the node's type
     Softmax,      // over the last axis
     LogSoftmax,   // over the last axis
-    CrossEntropy, // (logits [..., C], targets i32[...]) -> mean over rows
+    CrossEntropy, // (logits [..., C], targets i32[...]) -> mean over rows; ints: {ignored class or -1};
+                  // value: label smoothing
     Gather,       // (table [V, C], indices i32[...]) -> [..., C]: an embedding lookup
     Slice,        // ints: {axis, start}; the size is the node's type
     Pad,          // ints: {axis, offset}: zeros around the operand up to the node's shape

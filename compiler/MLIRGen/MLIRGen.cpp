@@ -148,7 +148,10 @@ private:
     case Node::Softmax: return builder_.create<nn::SoftmaxOp>(l, operand(n, 0));
     case Node::LogSoftmax: return builder_.create<nn::LogSoftmaxOp>(l, operand(n, 0));
     case Node::CrossEntropy:
-      return builder_.create<nn::CrossEntropyOp>(l, type, operand(n, 0), operand(n, 1));
+      return builder_.create<nn::CrossEntropyOp>(
+          l, type, operand(n, 0), operand(n, 1),
+          n.ints[0] >= 0 ? builder_.getI64IntegerAttr(n.ints[0]) : IntegerAttr(),
+          n.value != 0 ? builder_.getF64FloatAttr(n.value) : FloatAttr());
     case Node::Gather: return builder_.create<nn::GatherOp>(l, type, operand(n, 0), operand(n, 1));
     case Node::Slice:
       return builder_.create<nn::SliceOp>(l, type, operand(n, 0), n.ints[0], n.ints[1]);

@@ -39,8 +39,16 @@ def mlp_modern(p, x, label):
     return F.cross_entropy(h @ p["w3"] + p["b3"], label.long())
 
 
+def smoothed_xent(p, x, label):
+    # cross_entropy(out, label, ignore = 2, smoothing = 0.1): torch's ignore_index
+    # and label_smoothing, the mean over the rows that are not ignored
+    out = x @ p["w"] + p["b"]
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), label.reshape(-1).long(), ignore_index=2,
+                           label_smoothing=0.1)
+
+
 MODELS = {"mlp": (mlp, ["x", "y"]), "mlp_xent": (mlp_xent, ["x", "y"]),
-          "mlp_modern": (mlp_modern, ["x", "label"])}
+          "mlp_modern": (mlp_modern, ["x", "label"]), "smoothed_xent": (smoothed_xent, ["x", "label"])}
 
 
 def rel_error(a, b):

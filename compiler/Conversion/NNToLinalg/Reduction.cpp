@@ -108,33 +108,103 @@ Value pickTargets(OpBuilder &b, Location loc, Value logits, Value targets) {
                          })[0];
 }
 
+/// cross_entropy's options, read from either op.
+struct CrossEntropyOptions {
+  std::optional<int64_t> ignore; // the ignored class
+  double smoothing = 0;
+  template <typename Op> static CrossEntropyOptions of(Op op) {
+    CrossEntropyOptions o;
+    if (auto id = op.getIgnoreIndex())
+      o.ignore = (int64_t)*id;
+    if (FloatAttr e = op.getSmoothingAttr())
+      o.smoothing = e.getValueAsDouble();
+    return o;
+  }
+};
+
+/// Whether a row's target counts (i1): it is not the ignored class.
+Value countsRow(OpBuilder &b, Location l, Value target, const CrossEntropyOptions &o) {
+  if (!o.ignore)
+    return b.create<arith::ConstantIntOp>(l, 1, 1);
+  Value ignored = b.create<arith::ConstantIntOp>(l, *o.ignore, target.getType());
+  return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, target, ignored);
+}
+
+/// The number of rows whose target counts, at least 1, as a 0-d float tensor
+/// (the divisor of the mean).
+Value countedRows(OpBuilder &b, Location loc, Value targets, Type elem, const CrossEntropyOptions &o) {
+  auto tt = cast<RankedTensorType>(targets.getType());
+  unsigned rows = tt.getRank();
+  auto scalarType = RankedTensorType::get({}, elem);
+  SmallVector<utils::IteratorType> iterators(rows, utils::IteratorType::reduction);
+  Value count = b.create<linalg::GenericOp>(
+                     loc, TypeRange{scalarType}, ValueRange{targets}, ValueRange{filled(b, loc, scalarType, 0.0)},
+                     SmallVector<AffineMap>{b.getMultiDimIdentityMap(rows), AffineMap::get(rows, 0, {}, b.getContext())},
+                     iterators,
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       Value one = nb.create<arith::SelectOp>(l, countsRow(nb, l, a[0], o), scalar(nb, l, elem, 1.0),
+                                                               scalar(nb, l, elem, 0.0));
+                       nb.create<linalg::YieldOp>(l, ValueRange{nb.create<arith::AddFOp>(l, a[1], one)});
+                     })
+                    .getResult(0);
+  return parallelGeneric(b, loc, ValueRange{count}, {}, TypeRange{scalarType},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+                           return {nb.create<arith::MaximumFOp>(l, a[0], scalar(nb, l, elem, 1.0))};
+                         })[0];
+}
+
 struct CrossEntropyPattern : public OpConversionPattern<nn::CrossEntropyOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(nn::CrossEntropyOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    CrossEntropyOptions o = CrossEntropyOptions::of(op);
     Value logits = adaptor.getLogits();
     auto lt = op.getLogits().getType();
+    Type elem = lt.getElementType();
     unsigned rows = lt.getRank() - 1;
-    int64_t numRows = lt.getNumElements() / lt.getShape().back();
+    int64_t classes = lt.getShape().back();
+    int64_t numRows = lt.getNumElements() / classes;
     RowStats s = rowStats(rewriter, loc, logits);
     Value picked = pickTargets(rewriter, loc, logits, adaptor.getTargets());
-    // loss = sum over rows of (max + log(sum) - picked) / rows
+    // Smoothing spreads e of the target over every class: it needs each row's sum.
+    Value rowSum = o.smoothing != 0 ? reduceLastDim(rewriter, loc, logits, 0.0, addF) : picked;
+    // loss = sum over counted rows of (lse - (1 - e) picked - e / C rowSum), divided
+    // by the rows (every row counts: multiplied by 1 / rows as it accumulates).
     auto scalarType = op.getResult().getType();
     Value acc = filled(rewriter, loc, scalarType, 0.0);
     AffineMap id = rewriter.getMultiDimIdentityMap(rows);
     AffineMap toScalar = AffineMap::get(rows, 0, {}, getContext());
     SmallVector<utils::IteratorType> iterators(rows, utils::IteratorType::reduction);
-    Value invRows = scalar(rewriter, loc, lt.getElementType(), 1.0 / (double)numRows);
+    double rowScale = o.ignore ? 1.0 : 1.0 / (double)numRows;
     auto loss = rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{scalarType}, ValueRange{s.max, s.sum, picked}, ValueRange{acc},
-        SmallVector<AffineMap>{id, id, id, toScalar}, iterators,
+        loc, TypeRange{scalarType}, ValueRange{s.max, s.sum, picked, rowSum, adaptor.getTargets()},
+        ValueRange{acc}, SmallVector<AffineMap>{id, id, id, id, id, toScalar}, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value lse = b.create<arith::AddFOp>(l, a[0], b.create<math::LogOp>(l, a[1]));
-          Value rowLoss = b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, lse, a[2]), invRows);
-          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, a[3], rowLoss)});
+          Value rowLoss;
+          if (o.smoothing == 0) {
+            rowLoss = b.create<arith::SubFOp>(l, lse, a[2]);
+          } else {
+            Value target = b.create<arith::MulFOp>(l, a[2], scalar(b, l, elem, 1.0 - o.smoothing));
+            Value spread = b.create<arith::MulFOp>(l, a[3], scalar(b, l, elem, o.smoothing / (double)classes));
+            rowLoss = b.create<arith::SubFOp>(l, b.create<arith::SubFOp>(l, lse, target), spread);
+          }
+          if (rowScale != 1.0)
+            rowLoss = b.create<arith::MulFOp>(l, rowLoss, scalar(b, l, elem, rowScale));
+          if (o.ignore)
+            rowLoss = b.create<arith::SelectOp>(l, countsRow(b, l, a[4], o), rowLoss, scalar(b, l, elem, 0.0));
+          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, a[5], rowLoss)});
         });
-    rewriter.replaceOp(op, loss.getResults());
+    Value result = loss.getResult(0);
+    if (o.ignore) {
+      Value count = countedRows(rewriter, loc, adaptor.getTargets(), elem, o);
+      result = parallelGeneric(rewriter, loc, ValueRange{result, count}, {}, TypeRange{scalarType},
+                               [](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+                                 return {b.create<arith::DivFOp>(l, a[0], a[1])};
+                               })[0];
+    }
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -144,24 +214,40 @@ struct CrossEntropyGradPattern : public OpConversionPattern<nn::CrossEntropyGrad
   LogicalResult matchAndRewrite(nn::CrossEntropyGradOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    CrossEntropyOptions o = CrossEntropyOptions::of(op);
     auto type = op.getResult().getType();
     unsigned rank = type.getRank();
-    int64_t numRows = type.getNumElements() / type.getShape().back();
+    int64_t classes = type.getShape().back();
+    int64_t numRows = type.getNumElements() / classes;
     Value probs = buildSoftmax(rewriter, loc, adaptor.getLogits());
     Type elem = type.getElementType();
-    Value invRows = scalar(rewriter, loc, elem, 1.0 / (double)numRows);
     AffineMap toScalar = AffineMap::get(rank, 0, {}, getContext());
-    // (softmax - onehot(target)) * dloss / rows
+    // The mean's divisor: the rows that count (when a class is ignored).
+    SmallVector<Value> inputs = {probs, adaptor.getTargets(), adaptor.getGrad()};
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), dropLastDimMap(getContext(), rank),
+                                   toScalar};
+    if (o.ignore) {
+      inputs.push_back(countedRows(rewriter, loc, adaptor.getTargets(), elem, o));
+      maps.push_back(toScalar);
+    }
+    // (softmax - (1 - e) onehot(target) - e / C) * dloss / rows, 0 on ignored rows
     Value dx = parallelGeneric(
-        rewriter, loc, ValueRange{probs, adaptor.getTargets(), adaptor.getGrad()},
-        {rewriter.getMultiDimIdentityMap(rank), dropLastDimMap(getContext(), rank), toScalar},
-        TypeRange{type}, [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+        rewriter, loc, inputs, maps, TypeRange{type},
+        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
           Value col = b.create<linalg::IndexOp>(l, rank - 1);
           Value target = b.create<arith::IndexCastOp>(l, b.getIndexType(), a[1]);
           Value isTarget = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, col, target);
-          Value oneHot = b.create<arith::SelectOp>(l, isTarget, scalar(b, l, elem, 1.0), scalar(b, l, elem, 0.0));
+          double hit = 1.0 - o.smoothing + o.smoothing / (double)classes, miss = o.smoothing / (double)classes;
+          Value oneHot =
+              b.create<arith::SelectOp>(l, isTarget, scalar(b, l, elem, hit), scalar(b, l, elem, miss));
           Value diff = b.create<arith::SubFOp>(l, a[0], oneHot);
-          return {b.create<arith::MulFOp>(l, diff, b.create<arith::MulFOp>(l, a[2], invRows))};
+          Value perRow = o.ignore ? b.create<arith::DivFOp>(l, a[2], a[3]).getResult()
+                                  : b.create<arith::MulFOp>(l, a[2], scalar(b, l, elem, 1.0 / (double)numRows))
+                                        .getResult();
+          Value dx = b.create<arith::MulFOp>(l, diff, perRow);
+          if (o.ignore)
+            dx = b.create<arith::SelectOp>(l, countsRow(b, l, a[1], o), dx, scalar(b, l, elem, 0.0));
+          return {dx};
         })[0];
     rewriter.replaceOp(op, dx);
     return success();

@@ -69,9 +69,12 @@ ExprType checkSoftmaxCall(Checker &c, Builtin b, Expr &call) {
   return permute(c, call.loc, y, swap);
 }
 
-/// cross_entropy(logits [..., C], targets i32 [...]) -> the mean over rows, f32[].
+/// cross_entropy(logits [..., C], targets i32 [...], ignore = id, smoothing = e)
+/// -> the mean over the rows whose target is not `ignore`, f32[]. With
+/// smoothing e the target distribution is (1 - e) one-hot + e / C (torch's
+/// label_smoothing).
 ExprType checkCrossEntropyCall(Checker &c, Builtin, Expr &call) {
-  BoundArgs args = c.bind(call, {"logits", "targets"});
+  BoundArgs args = c.bind(call, {"logits", "targets", "ignore", "smoothing"});
   if (!args.ok || !c.requireArgs(call, args, 2))
     return ExprType();
   ExprType logits = c.tensorArg(args.slots[0], call.name);
@@ -92,7 +95,27 @@ ExprType checkCrossEntropyCall(Checker &c, Builtin, Expr &call) {
                       "dimension: logits " + logits.str() + ", targets " + targets.str());
     return ExprType();
   }
-  return c.emitOp(Node::CrossEntropy, call.loc, {logits.node, targets.node}, ExprType::tensor(ElemType::F32, {}));
+  // ints: {ignored class or -1}; value: the smoothing.
+  int64_t ignore = -1;
+  if (args.slots[2]) {
+    auto id = c.intArg(args.slots[2], "'ignore' (a class index)", 0);
+    if (!id)
+      return ExprType();
+    ignore = *id;
+  }
+  double smoothing = 0;
+  if (args.slots[3]) {
+    auto e = c.constArg(args.slots[3], "'smoothing'");
+    if (!e)
+      return ExprType();
+    if (*e < 0 || *e > 1) {
+      c.error(args.slots[3]->loc, "'smoothing' must be in [0, 1]");
+      return ExprType();
+    }
+    smoothing = *e;
+  }
+  return c.emitOp(Node::CrossEntropy, call.loc, {logits.node, targets.node}, ExprType::tensor(ElemType::F32, {}),
+                  {ignore}, smoothing);
 }
 
 /// mse(prediction, target) = sum((prediction - target)^2) / count, f32[].

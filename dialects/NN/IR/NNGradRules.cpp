@@ -170,8 +170,8 @@ SmallVector<Value> LogSoftmaxOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
 }
 
 SmallVector<Value> CrossEntropyOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
-  Value dLogits = b.create<CrossEntropyGradOp>(getLoc(), getLogits().getType(), getLogits(),
-                                               getTargets(), dys[0]);
+  Value dLogits = b.create<CrossEntropyGradOp>(getLoc(), getLogits().getType(), getLogits(), getTargets(),
+                                               dys[0], getIgnoreIndexAttr(), getSmoothingAttr());
   return {dLogits, Value()};
 }
 

@@ -182,10 +182,19 @@ static LogicalResult verifyLogitsAndTargets(Operation *op, RankedTensorType logi
   return success();
 }
 
+/// cross_entropy's options: label smoothing in [0, 1].
+static LogicalResult verifySmoothing(Operation *op, FloatAttr smoothing) {
+  if (smoothing && (smoothing.getValueAsDouble() < 0 || smoothing.getValueAsDouble() > 1))
+    return op->emitOpError("smoothing must be in [0, 1], got ") << smoothing.getValueAsDouble();
+  return success();
+}
+
 LogicalResult CrossEntropyOp::verify() {
   if (getResult().getType().getRank() != 0 ||
       getResult().getType().getElementType() != getLogits().getType().getElementType())
     return emitOpError("result must be a scalar of the logits' element type");
+  if (failed(verifySmoothing(*this, getSmoothingAttr())))
+    return failure();
   return verifyLogitsAndTargets(*this, getLogits().getType(), getTargets().getType());
 }
 
@@ -194,6 +203,8 @@ LogicalResult CrossEntropyGradOp::verify() {
     return emitOpError("grad must be a scalar");
   if (getResult().getType() != getLogits().getType())
     return emitOpError("result type must equal the logits' type");
+  if (failed(verifySmoothing(*this, getSmoothingAttr())))
+    return failure();
   return verifyLogitsAndTargets(*this, getLogits().getType(), getTargets().getType());
 }
 

@@ -171,8 +171,15 @@ def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, DeclareOpInterfaceMethods<
   let summary = "mean over rows of -log softmax(logits)[row, target[row]]";
   let description = [{
     logits: [..., C] floats; targets: [...] class indices (i32). Result: scalar mean.
+
+    `ignore_index`: rows whose target is this class count for nothing, and the
+    mean is over the other rows (0 when every row is ignored). `smoothing` e:
+    the target distribution is (1 - e) onehot(target) + e / C, so a row's loss
+    is logsumexp(row) - (1 - e) row[target] - e * mean(row) (torch's
+    cross_entropy with ignore_index and label_smoothing).
   }];
-  let arguments = (ins NN_FloatTensor:$logits, NN_IndexTensor:$targets);
+  let arguments = (ins NN_FloatTensor:$logits, NN_IndexTensor:$targets,
+                       OptionalAttr<I64Attr>:$ignore_index, OptionalAttr<F64Attr>:$smoothing);
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)";
   let hasVerifier = 1;
@@ -180,7 +187,12 @@ def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, DeclareOpInterfaceMethods<
 
 def NN_CrossEntropyGradOp : NN_Op<"cross_entropy_grad", [Pure]> {
   let summary = "(softmax(logits) - onehot(targets)) * dloss / rows: the backward of cross_entropy";
-  let arguments = (ins NN_FloatTensor:$logits, NN_IndexTensor:$targets, NN_FloatTensor:$grad);
+  let description = [{
+    With cross_entropy's `ignore_index` and `smoothing`: ignored rows get 0,
+    the others (softmax - (1 - e) onehot - e / C) * dloss / (rows not ignored).
+  }];
+  let arguments = (ins NN_FloatTensor:$logits, NN_IndexTensor:$targets, NN_FloatTensor:$grad,
+                       OptionalAttr<I64Attr>:$ignore_index, OptionalAttr<F64Attr>:$smoothing);
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$logits `,` $targets `,` $grad attr-dict `:` type($logits) `,` type($targets) `,` type($grad) `->` type($result)";
   let hasVerifier = 1;
