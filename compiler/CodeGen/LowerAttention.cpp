@@ -315,6 +315,8 @@ struct AttentionKernel {
   KeyRanges ranges;
   Value q, k, v;             // [N, T, D] buffers
   Value lo, hi, hidden;      // tables
+  Value keys;                // [B, Tk] i32 token ids of the keys (padding mask), or null
+  int64_t keyPad = 0, entriesPerKeyRow = 1; // batch entry n reads keys row n / entriesPerKeyRow
   DropoutMask dropout;
 };
 
@@ -343,6 +345,11 @@ AttentionKernel prepare(OpBuilder &b, KernelBuilder &kb, Op op, int64_t block) {
     auto type = RankedTensorType::get({a.tq * a.tk}, b.getI8Type());
     Value t = b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(a.ranges.hidden)));
     a.hidden = kb.buffer(t);
+  }
+  if (Value keys = op.getKeys()) {
+    a.keys = kb.buffer(keys);
+    a.keyPad = (int64_t)*op.getKeyPad();
+    a.entriesPerKeyRow = a.n / cast<RankedTensorType>(keys.getType()).getDimSize(0);
   }
   a.dropout = DropoutMask::build(b, loc, op.getRng(), op.getDropout().convertToDouble(), op.getSalt());
   return a;
@@ -397,12 +404,22 @@ void forEachBlock(OpBuilder &b, Location loc, KernelBuilder &kb, AttentionKernel
   });
 }
 
-/// Whether element (i, j) is hidden by the mask (i1), or null without a mask.
-Value isHidden(OpBuilder &b, Location loc, KernelBuilder &kb, AttentionKernel &a, Value i, Value j) {
-  if (!a.hidden)
-    return Value();
-  Value flag = kb.load(a.hidden, kb.add(kb.mul(i, kb.idx(a.tk)), j));
-  return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, flag, b.create<arith::ConstantIntOp>(loc, 0, 8));
+/// Whether element (i, j) of batch entry n is hidden (i1) by the constant mask
+/// or by the keys' padding, or null when neither applies.
+Value isHidden(OpBuilder &b, Location loc, KernelBuilder &kb, AttentionKernel &a, Value n, Value i, Value j) {
+  Value hidden;
+  if (a.hidden) {
+    Value flag = kb.load(a.hidden, kb.add(kb.mul(i, kb.idx(a.tk)), j));
+    hidden = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, flag, b.create<arith::ConstantIntOp>(loc, 0, 8));
+  }
+  if (a.keys) {
+    Value row = b.create<arith::DivUIOp>(loc, n, kb.idx(a.entriesPerKeyRow));
+    Value token = kb.load(a.keys, ValueRange{row, j});
+    Value isPad = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, token,
+                                          b.create<arith::ConstantIntOp>(loc, a.keyPad, 32));
+    hidden = hidden ? b.create<arith::OrIOp>(loc, hidden, isPad).getResult() : isPad;
+  }
+  return hidden;
 }
 
 Value alloc(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem) {
@@ -440,7 +457,7 @@ LogicalResult lowerForward(ModuleOp module, nn::AttentionOp op, int64_t block) {
           Value max = kb.reduce(kb.idx(0), kw, negInf, [&](Value j, Value acc) {
             Value at = kb.add(rowBase, j);
             Value sc = kb.score(op.getScore(), kb.load(scratch, at));
-            if (Value hidden = isHidden(b, loc, kb, a, i, kb.add(klo, j)))
+            if (Value hidden = isHidden(b, loc, kb, a, n, i, kb.add(klo, j)))
               sc = kb.select(hidden, negInf, sc);
             kb.store(sc, scratch, at);
             return b.create<arith::MaxNumFOp>(loc, acc, sc).getResult();
@@ -532,7 +549,7 @@ LogicalResult lowerBackward(ModuleOp module, nn::AttentionGradOp op, int64_t blo
               return;
             }
             Value p = b.create<math::ExpOp>(loc, kb.fsub(sd->first, rowLse));
-            if (Value hidden = isHidden(b, loc, kb, a, i, kb.add(klo, j)))
+            if (Value hidden = isHidden(b, loc, kb, a, n, i, kb.add(klo, j)))
               p = kb.select(hidden, kb.flt(0.0), p);
             Value dP = kb.load(dpScratch, at);
             Value pd = p;

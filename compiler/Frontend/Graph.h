@@ -39,6 +39,7 @@ struct Node {
     Slice,        // ints: {axis, start}; the size is the node's type
     Pad,          // ints: {axis, offset}: zeros around the operand up to the node's shape
     Mask,         // value: fill; mask: [rows, cols] of the last two dims, 1 = filled
+    PaddingMask,  // (x [B, ..., Tk], tokens i32[B, Tk]); value: fill; ints: {pad}: fill where the token is pad
     Dropout,      // value: p; ints: {salt} (each dropout draws its own mask)
   } kind;
   std::vector<int> operands;

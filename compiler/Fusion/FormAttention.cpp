@@ -84,6 +84,7 @@ struct Match {
   nn::MatmulOp scores, output;
   SmallVector<ScoreStep> steps; // in program order
   nn::MaskFillOp mask;
+  nn::PaddingMaskOp padding;
   nn::DropoutOp dropout;
   SmallVector<Operation *> erase; // the chain, consumer first
 };
@@ -98,14 +99,30 @@ public:
     m.softmax = softmax;
     // Backwards from the softmax: mask, score ops, reshape, the QK matmul.
     Value x = softmax.getInput();
-    if (auto mf = x.getDefiningOp<nn::MaskFillOp>()) {
-      if (!hasOneUse(x))
-        return fail(softmax, mf, "the masked scores are used elsewhere");
-      if (!std::isinf(mf.getFill().convertToDouble()) || mf.getFill().convertToDouble() > 0)
-        return fail(softmax, mf, "the mask fills with a finite value, not -inf");
-      m.mask = mf;
-      m.erase.push_back(mf);
-      x = mf.getInput();
+    // The masks (a constant one and one from the keys' padding, in either
+    // order) hide keys with -inf; they commute, so their order does not matter.
+    auto hidesWithMinusInf = [](double fill) { return std::isinf(fill) && fill < 0; };
+    while (Operation *op = x.getDefiningOp()) {
+      if (auto mf = dyn_cast<nn::MaskFillOp>(op); mf && !m.mask) {
+        if (!hasOneUse(x))
+          return fail(softmax, mf, "the masked scores are used elsewhere");
+        if (!hidesWithMinusInf(mf.getFill().convertToDouble()))
+          return fail(softmax, mf, "the mask fills with a finite value, not -inf");
+        m.mask = mf;
+        x = mf.getInput();
+      } else if (auto pm = dyn_cast<nn::PaddingMaskOp>(op); pm && !m.padding) {
+        if (!hasOneUse(x))
+          return fail(softmax, pm, "the masked scores are used elsewhere");
+        if (!hidesWithMinusInf(pm.getFill().convertToDouble()))
+          return fail(softmax, pm, "the padding mask fills with a finite value, not -inf");
+        if (cast<RankedTensorType>(pm.getInput().getType()).getRank() < 3)
+          return fail(softmax, pm, "the padding mask's scores have no batch dimension before [Tq, Tk]");
+        m.padding = pm;
+        x = pm.getInput();
+      } else {
+        break;
+      }
+      m.erase.push_back(op);
     }
     SmallVector<ScoreStep> reversed;
     while (Operation *op = x.getDefiningOp()) {
@@ -284,8 +301,10 @@ void rewrite(Match &m) {
   auto lseType = RankedTensorType::get(qType.getShape().drop_back(), qType.getElementType());
   Value rng = m.dropout ? m.dropout.getRng() : Value();
   ElementsAttr mask = m.mask ? m.mask.getMask() : ElementsAttr();
+  Value keys = m.padding ? m.padding.getTokens() : Value();
+  IntegerAttr keyPad = m.padding ? m.padding.getPadAttr() : IntegerAttr();
   auto attention = b.create<nn::AttentionOp>(
-      loc, TypeRange{outType, lseType}, q, k, v, rng, mask,
+      loc, TypeRange{outType, lseType}, q, k, v, rng, keys, mask, keyPad,
       b.getF64FloatAttr(m.dropout ? m.dropout.getP().convertToDouble() : 0.0),
       b.getI64IntegerAttr(m.dropout ? m.dropout.getSalt() : 0));
   OpBuilder::InsertionGuard guard(b);

@@ -156,6 +156,10 @@ private:
     case Node::Slice:
       return builder_.create<nn::SliceOp>(l, type, operand(n, 0), n.ints[0], n.ints[1]);
     case Node::Pad: return builder_.create<nn::PadOp>(l, type, operand(n, 0), n.ints[0], n.ints[1]);
+    case Node::PaddingMask:
+      return builder_.create<nn::PaddingMaskOp>(l, type, operand(n, 0), operand(n, 1),
+                                                builder_.getI64IntegerAttr(n.ints[0]),
+                                                builder_.getF64FloatAttr(n.value));
     case Node::Mask: {
       int64_t rank = type.getRank();
       auto maskType = RankedTensorType::get({type.getDimSize(rank - 2), type.getDimSize(rank - 1)},

@@ -165,6 +165,56 @@ func.func @cross_entropy_grad(%x: tensor<4x10xf32>, %t: tensor<4xi32>, %d: tenso
 
 // -----
 
+// An ignored class and label smoothing: each row also reads its sum (the
+// smoothing's e / C spread), ignored rows add 0, and the sum is divided by
+// the rows that count (at least 1), counted by a reduction over the targets.
+// CHECK-LABEL: func.func @cross_entropy_ignore_smoothing
+// CHECK: iterator_types = ["reduction"]
+// CHECK-SAME: ins(%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xi32>)
+// CHECK: arith.constant 0.899999976 : f32
+// CHECK: arith.constant 0.00999999977 : f32
+// CHECK: %[[PAD:[a-z0-9_]+]] = arith.constant 7 : i32
+// CHECK: arith.cmpi ne, %{{[a-z0-9_]+}}, %[[PAD]] : i32
+// CHECK: arith.select
+// CHECK: arith.maximumf
+// CHECK: arith.divf
+func.func @cross_entropy_ignore_smoothing(%x: tensor<4x10xf32>, %t: tensor<4xi32>) -> tensor<f32> {
+  %0 = nn.cross_entropy %x, %t {ignore_index = 7 : i64, smoothing = 1.000000e-01 : f64} : tensor<4x10xf32>, tensor<4xi32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Its backward: the target gets 1 - e + e / C, every class e / C; ignored rows 0.
+// CHECK-LABEL: func.func @cross_entropy_grad_ignore_smoothing
+// CHECK: arith.maximumf
+// CHECK: linalg.index 1
+// CHECK-DAG: arith.constant 9.100000e-01 : f32
+// CHECK-DAG: arith.constant 0.00999999977 : f32
+// CHECK: arith.divf
+// CHECK: arith.cmpi ne
+// CHECK: arith.select
+func.func @cross_entropy_grad_ignore_smoothing(%x: tensor<4x10xf32>, %t: tensor<4xi32>, %d: tensor<f32>) -> tensor<4x10xf32> {
+  %0 = nn.cross_entropy_grad %x, %t, %d {ignore_index = 7 : i64, smoothing = 1.000000e-01 : f64} : tensor<4x10xf32>, tensor<4xi32>, tensor<f32> -> tensor<4x10xf32>
+  return %0 : tensor<4x10xf32>
+}
+
+// -----
+
+// A padding mask reads tokens[b, j] at every (b, h, i, j).
+// CHECK: = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-LABEL: func.func @padding_mask
+// CHECK: linalg.generic {{.*}} ins(%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} : tensor<2x3x4x5xf32>, tensor<2x5xi32>)
+// CHECK: %[[PAD:[a-z0-9_]+]] = arith.constant 0 : i32
+// CHECK: %[[IS:[a-z0-9_]+]] = arith.cmpi eq, %{{[a-z0-9_]+}}, %[[PAD]] : i32
+// CHECK: arith.select %[[IS]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} : f32
+func.func @padding_mask(%x: tensor<2x3x4x5xf32>, %src: tensor<2x5xi32>) -> tensor<2x3x4x5xf32> {
+  %0 = nn.padding_mask %x, %src {fill = 0xFFF0000000000000 : f64, pad = 0 : i64} : tensor<2x3x4x5xf32>, tensor<2x5xi32>
+  return %0 : tensor<2x3x4x5xf32>
+}
+
+// -----
+
 // Optimizer updates: hyperparameters read once, one generic with two results.
 // CHECK-LABEL: func.func @sgd
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index

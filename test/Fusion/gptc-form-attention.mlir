@@ -122,3 +122,43 @@ func.func @tensor_bias(%q: tensor<1x2x8xf32>, %k: tensor<1x2x8xf32>, %v: tensor<
   %o = nn.matmul %w, %v : tensor<1x2x2xf32>, tensor<1x2x8xf32> -> tensor<1x2x8xf32>
   return %o : tensor<1x2x8xf32>
 }
+
+// -----
+
+// Cross-attention with a padding mask from the source tokens and a causal
+// mask, in either order: the token ids become the kernel's `keys` operand
+// ([B, Tk] for a [B*H] batch) and the pad id its `key_pad`.
+// CHECK-LABEL: func.func @padding_mask
+// CHECK-SAME: %[[SRC:[a-z0-9]+]]: tensor<2x6xi32>
+// CHECK: nn.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} keys %[[SRC]] : tensor<2x6xi32> {key_pad = 3 : i64, mask = dense<{{.*}}> : tensor<4x6xi1>} : tensor<4x4x8xf32>, tensor<4x6x8xf32>, tensor<4x6x8xf32> -> tensor<4x4x8xf32>, tensor<4x4xf32> score
+// CHECK-NOT: nn.padding_mask
+// CHECK-NOT: nn.softmax
+func.func @padding_mask(%q4: tensor<2x2x4x8xf32>, %k4: tensor<2x2x6x8xf32>, %v4: tensor<2x2x6x8xf32>, %src: tensor<2x6xi32>) -> tensor<4x4x8xf32> {
+  %q = nn.reshape %q4 : tensor<2x2x4x8xf32> -> tensor<4x4x8xf32>
+  %k = nn.reshape %k4 : tensor<2x2x6x8xf32> -> tensor<4x6x8xf32>
+  %s = nn.matmul %q, %k {transpose_rhs = true} : tensor<4x4x8xf32>, tensor<4x6x8xf32> -> tensor<4x4x6xf32>
+  %s4 = nn.reshape %s : tensor<4x4x6xf32> -> tensor<2x2x4x6xf32>
+  %p = nn.padding_mask %s4, %src {fill = 0xFFF0000000000000 : f64, pad = 3 : i64} : tensor<2x2x4x6xf32>, tensor<2x6xi32>
+  %m = nn.mask_fill %p, dense<[[false, true, true, true, true, true], [false, false, true, true, true, true], [false, false, false, true, true, true], [false, false, false, false, true, true]]> : tensor<4x6xi1>, 0xFFF0000000000000 : tensor<2x2x4x6xf32>
+  %w = nn.softmax %m : tensor<2x2x4x6xf32>
+  %w3 = nn.reshape %w : tensor<2x2x4x6xf32> -> tensor<4x4x6xf32>
+  %v = nn.reshape %v4 : tensor<2x2x6x8xf32> -> tensor<4x6x8xf32>
+  %o = nn.matmul %w3, %v : tensor<4x4x6xf32>, tensor<4x6x8xf32> -> tensor<4x4x8xf32>
+  return %o : tensor<4x4x8xf32>
+}
+
+// -----
+
+// A padding mask that fills with a finite value is not a hidden key: no fusion.
+// CHECK-LABEL: func.func @padding_mask_finite_fill
+// CHECK-NOT: nn.attention
+// CHECK: nn.padding_mask
+// CHECK: nn.softmax
+// REMARK: the padding mask fills with a finite value, not -inf
+func.func @padding_mask_finite_fill(%q: tensor<2x4x8xf32>, %k: tensor<2x4x8xf32>, %v: tensor<2x4x8xf32>, %src: tensor<2x4xi32>) -> tensor<2x4x8xf32> {
+  %s = nn.matmul %q, %k {transpose_rhs = true} : tensor<2x4x8xf32>, tensor<2x4x8xf32> -> tensor<2x4x4xf32>
+  %p = nn.padding_mask %s, %src {fill = -1.000000e+04 : f64, pad = 0 : i64} : tensor<2x4x4xf32>, tensor<2x4xi32>
+  %w = nn.softmax %p : tensor<2x4x4xf32>
+  %o = nn.matmul %w, %v : tensor<2x4x4xf32>, tensor<2x4x8xf32> -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}

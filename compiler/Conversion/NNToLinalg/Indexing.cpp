@@ -173,7 +173,30 @@ struct MaskFillPattern : public OpConversionPattern<nn::MaskFillOp> {
   }
 };
 
-/// A 32-bit integer mixer (lowbias32): every input bit affects every output bit.
+struct PaddingMaskPattern : public OpConversionPattern<nn::PaddingMaskOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::PaddingMaskOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    unsigned rank = type.getRank();
+    // tokens[b, j] is read at (b, ..., i, j).
+    AffineMap batchAndKey = AffineMap::get(
+        rank, 0, {rewriter.getAffineDimExpr(0), rewriter.getAffineDimExpr(rank - 1)}, getContext());
+    double fillValue = op.getFill().convertToDouble();
+    int64_t pad = (int64_t)op.getPad();
+    auto results = parallelGeneric(
+        rewriter, loc, ValueRange{adaptor.getInput(), adaptor.getTokens()},
+        {rewriter.getMultiDimIdentityMap(rank), batchAndKey}, TypeRange{type},
+        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+          Value padId = b.create<arith::ConstantIntOp>(l, pad, a[1].getType());
+          Value isPad = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, a[1], padId);
+          return {b.create<arith::SelectOp>(l, isPad, scalar(b, l, type.getElementType(), fillValue), a[0])};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
 
 struct DropoutPattern : public OpConversionPattern<nn::DropoutOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -220,6 +243,6 @@ struct DropoutPattern : public OpConversionPattern<nn::DropoutOp> {
 } // namespace
 
 void gptc::populateIndexingPatterns(RewritePatternSet &patterns) {
-  patterns.add<GatherPattern, ScatterAddPattern, SlicePattern, PadPattern, MaskFillPattern, DropoutPattern>(
-      patterns.getContext());
+  patterns.add<GatherPattern, ScatterAddPattern, SlicePattern, PadPattern, MaskFillPattern, PaddingMaskPattern,
+               DropoutPattern>(patterns.getContext());
 }

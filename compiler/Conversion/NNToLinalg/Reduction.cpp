@@ -167,34 +167,46 @@ struct CrossEntropyPattern : public OpConversionPattern<nn::CrossEntropyOp> {
     int64_t numRows = lt.getNumElements() / classes;
     RowStats s = rowStats(rewriter, loc, logits);
     Value picked = pickTargets(rewriter, loc, logits, adaptor.getTargets());
-    // Smoothing spreads e of the target over every class: it needs each row's sum.
-    Value rowSum = o.smoothing != 0 ? reduceLastDim(rewriter, loc, logits, 0.0, addF) : picked;
+    // Inputs per row: max, sum of exp, the target's logit; with smoothing the
+    // row's sum (e of the target spreads over every class); with an ignored
+    // class the target.
+    SmallVector<Value> inputs = {s.max, s.sum, picked};
+    int rowSumAt = -1, targetAt = -1;
+    if (o.smoothing != 0) {
+      rowSumAt = inputs.size();
+      inputs.push_back(reduceLastDim(rewriter, loc, logits, 0.0, addF));
+    }
+    if (o.ignore) {
+      targetAt = inputs.size();
+      inputs.push_back(adaptor.getTargets());
+    }
     // loss = sum over counted rows of (lse - (1 - e) picked - e / C rowSum), divided
     // by the rows (every row counts: multiplied by 1 / rows as it accumulates).
     auto scalarType = op.getResult().getType();
     Value acc = filled(rewriter, loc, scalarType, 0.0);
     AffineMap id = rewriter.getMultiDimIdentityMap(rows);
-    AffineMap toScalar = AffineMap::get(rows, 0, {}, getContext());
+    SmallVector<AffineMap> maps(inputs.size(), id);
+    maps.push_back(AffineMap::get(rows, 0, {}, getContext()));
     SmallVector<utils::IteratorType> iterators(rows, utils::IteratorType::reduction);
-    double rowScale = o.ignore ? 1.0 : 1.0 / (double)numRows;
+    Value invRows = scalar(rewriter, loc, elem, 1.0 / (double)numRows);
     auto loss = rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{scalarType}, ValueRange{s.max, s.sum, picked, rowSum, adaptor.getTargets()},
-        ValueRange{acc}, SmallVector<AffineMap>{id, id, id, id, id, toScalar}, iterators,
+        loc, TypeRange{scalarType}, inputs, ValueRange{acc}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
           Value lse = b.create<arith::AddFOp>(l, a[0], b.create<math::LogOp>(l, a[1]));
           Value rowLoss;
-          if (o.smoothing == 0) {
+          if (rowSumAt < 0) {
             rowLoss = b.create<arith::SubFOp>(l, lse, a[2]);
           } else {
             Value target = b.create<arith::MulFOp>(l, a[2], scalar(b, l, elem, 1.0 - o.smoothing));
-            Value spread = b.create<arith::MulFOp>(l, a[3], scalar(b, l, elem, o.smoothing / (double)classes));
+            Value spread =
+                b.create<arith::MulFOp>(l, a[rowSumAt], scalar(b, l, elem, o.smoothing / (double)classes));
             rowLoss = b.create<arith::SubFOp>(l, b.create<arith::SubFOp>(l, lse, target), spread);
           }
-          if (rowScale != 1.0)
-            rowLoss = b.create<arith::MulFOp>(l, rowLoss, scalar(b, l, elem, rowScale));
-          if (o.ignore)
-            rowLoss = b.create<arith::SelectOp>(l, countsRow(b, l, a[4], o), rowLoss, scalar(b, l, elem, 0.0));
-          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, a[5], rowLoss)});
+          if (targetAt < 0)
+            rowLoss = b.create<arith::MulFOp>(l, rowLoss, invRows);
+          else
+            rowLoss = b.create<arith::SelectOp>(l, countsRow(b, l, a[targetAt], o), rowLoss, scalar(b, l, elem, 0.0));
+          b.create<linalg::YieldOp>(l, ValueRange{b.create<arith::AddFOp>(l, a.back(), rowLoss)});
         });
     Value result = loss.getResult(0);
     if (o.ignore) {

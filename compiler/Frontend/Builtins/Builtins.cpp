@@ -46,6 +46,7 @@ constexpr BuiltinInfo kBuiltins[] = {
     {Builtin::Concat, "concat", checkConcatCall},
     {Builtin::Mask, "mask", checkMaskCall},
     {Builtin::CausalMask, "causal_mask", checkMaskCall},
+    {Builtin::PaddingMask, "padding_mask", checkPaddingMaskCall},
     {Builtin::Dropout, "dropout", checkDropoutCall},
     // Attention.cpp
     {Builtin::Attention, "attention", checkAttentionCall},

@@ -26,7 +26,7 @@ enum class Builtin {
   // DataMovement.cpp
   Transpose, Permute, Reshape, Heads, MergeHeads,
   // Indexing.cpp
-  Embedding, Arange, Split, Concat, Mask, CausalMask, Dropout,
+  Embedding, Arange, Split, Concat, Mask, CausalMask, PaddingMask, Dropout,
   // Attention.cpp
   Attention,
 };
@@ -67,6 +67,7 @@ ExprType checkArangeCall(Checker &c, Builtin b, Expr &call);
 ExprType checkSplitCall(Checker &c, Builtin b, Expr &call);
 ExprType checkConcatCall(Checker &c, Builtin b, Expr &call);
 ExprType checkMaskCall(Checker &c, Builtin b, Expr &call);
+ExprType checkPaddingMaskCall(Checker &c, Builtin b, Expr &call);
 ExprType checkDropoutCall(Checker &c, Builtin b, Expr &call);
 // Attention.cpp
 ExprType checkAttentionCall(Checker &c, Builtin b, Expr &call);

@@ -194,6 +194,36 @@ ExprType checkMaskCall(Checker &c, Builtin b, Expr &call) {
   return maskFill(c, call.loc, x, args.slots[1], *fill);
 }
 
+/// padding_mask(x, tokens, pad = 0): -inf wherever the key's token is `pad`.
+/// x: [B, ..., Tq, Tk] scores; tokens: i32 [B, Tk], the ids of the keys'
+/// positions (the source sentence for cross-attention). Every query of batch
+/// entry b stops seeing the padding keys of sentence b.
+ExprType checkPaddingMaskCall(Checker &c, Builtin, Expr &call) {
+  BoundArgs args = c.bind(call, {"x", "tokens", "pad"});
+  if (!args.ok || !c.requireArgs(call, args, 2))
+    return ExprType();
+  ExprType x = c.floatArg(args.slots[0], call.name, 2);
+  ExprType tokens = c.tensorArg(args.slots[1], call.name);
+  if (!x.isValid() || !tokens.isValid())
+    return ExprType();
+  if (tokens.elem != ElemType::I32 || tokens.shape.size() != 2 || tokens.shape[0] != x.shape[0] ||
+      tokens.shape[1] != x.shape.back()) {
+    c.error(args.slots[1]->loc, "padding_mask needs token ids i32[" + std::to_string(x.shape[0]) + ", " +
+                                    std::to_string(x.shape.back()) +
+                                    "] (the batch, then one per key) for scores " + x.str() + ", got " +
+                                    tokens.str());
+    return ExprType();
+  }
+  int64_t pad = 0;
+  if (args.slots[2]) {
+    auto id = c.intArg(args.slots[2], "'pad' (a token id)", 0);
+    if (!id)
+      return ExprType();
+    pad = *id;
+  }
+  return c.emitOp(Node::PaddingMask, call.loc, {x.node, tokens.node}, x, {pad}, -INFINITY);
+}
+
 ExprType dropout(Checker &c, SourceLoc loc, const ExprType &x, double p, SourceLoc pLoc) {
   if (!(p >= 0 && p < 1)) {
     std::ostringstream os;

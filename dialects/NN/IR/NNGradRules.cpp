@@ -203,12 +203,21 @@ SmallVector<Value> AttentionOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   if (auto c = dys[1].getDefiningOp<ConstantOp>(); !c || !c.getValue().isZero())
     return {};
   auto grad = b.create<AttentionGradOp>(getLoc(), TypeRange{getQ().getType(), getK().getType(), getV().getType()},
-                                        getQ(), getK(), getV(), getOut(), getLse(), dys[0], getRng(),
-                                        getMaskAttr(), getDropoutAttr(), getSaltAttr());
+                                        getQ(), getK(), getV(), getOut(), getLse(), dys[0], getRng(), getKeys(),
+                                        getMaskAttr(), getKeyPadAttr(), getDropoutAttr(), getSaltAttr());
   IRMapping same;
   getScore().cloneInto(&grad.getScore(), same);
   SmallVector<Value> adjoints = {grad.getDq(), grad.getDk(), grad.getDv()};
   if (getRng())
     adjoints.push_back(Value());
+  if (getKeys())
+    adjoints.push_back(Value());
   return adjoints;
+}
+
+SmallVector<Value> PaddingMaskOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  // Hidden elements do not reach the result: their gradient is 0.
+  Value dx = b.create<PaddingMaskOp>(getLoc(), dys[0].getType(), dys[0], getTokens(), getPadAttr(),
+                                     b.getF64FloatAttr(0.0));
+  return {dx, Value()};
 }

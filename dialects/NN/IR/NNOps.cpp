@@ -208,6 +208,16 @@ LogicalResult CrossEntropyGradOp::verify() {
   return verifyLogitsAndTargets(*this, getLogits().getType(), getTargets().getType());
 }
 
+LogicalResult PaddingMaskOp::verify() {
+  auto x = getInput().getType();
+  auto tokens = getTokens().getType();
+  if (x.getRank() < 2 || tokens.getRank() != 2 || tokens.getDimSize(0) != x.getDimSize(0) ||
+      tokens.getDimSize(1) != x.getDimSize(x.getRank() - 1))
+    return emitOpError("needs tokens [B, Tk] for an input [B, ..., Tk], got input ")
+           << shapeStr(x) << " and tokens " << shapeStr(tokens);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Optimizer updates
 //===----------------------------------------------------------------------===//
@@ -344,8 +354,8 @@ LogicalResult FusionGroupOp::verify() {
 /// The shape rules nn.attention and nn.attention_grad share.
 static LogicalResult verifyAttention(Operation *op, RankedTensorType q, RankedTensorType k,
                                      RankedTensorType v, RankedTensorType out, RankedTensorType lse,
-                                     Value rng, std::optional<ElementsAttr> mask, double dropout,
-                                     Region &score) {
+                                     Value rng, Value keys, std::optional<uint64_t> keyPad,
+                                     std::optional<ElementsAttr> mask, double dropout, Region &score) {
   int64_t rank = q.getRank();
   if (rank < 2 || k.getRank() != rank || v.getRank() != rank || out.getRank() != rank ||
       lse.getRank() != rank - 1)
@@ -374,6 +384,20 @@ static LogicalResult verifyAttention(Operation *op, RankedTensorType q, RankedTe
         maskType.getDimSize(0) != tq || maskType.getDimSize(1) != tk)
       return op->emitOpError("needs an i1 mask of [Tq, Tk] = [") << tq << ", " << tk << "]";
   }
+  if (keys) {
+    auto keysType = cast<RankedTensorType>(keys.getType());
+    int64_t batch = 1; // the product of the leading dims
+    for (int64_t dim = 0; dim + 2 < rank; ++dim)
+      batch *= q.getDimSize(dim);
+    if (keysType.getRank() != 2 || keysType.getDimSize(1) != tk || keysType.getDimSize(0) < 1 ||
+        batch % keysType.getDimSize(0) != 0)
+      return op->emitOpError("needs keys [B, Tk] with Tk = ")
+             << tk << " and B dividing the batch dims' product " << batch << ", got " << shapeStr(keysType);
+    if (!keyPad)
+      return op->emitOpError("needs key_pad with keys");
+  } else if (keyPad) {
+    return op->emitOpError("has key_pad but no keys");
+  }
   if (dropout < 0 || dropout >= 1)
     return op->emitOpError("needs a dropout probability in [0, 1), got ") << dropout;
   if (dropout > 0 && !rng)
@@ -388,8 +412,8 @@ static LogicalResult verifyAttention(Operation *op, RankedTensorType q, RankedTe
 
 LogicalResult AttentionOp::verify() {
   return verifyAttention(*this, getQ().getType(), getK().getType(), getV().getType(), getOut().getType(),
-                         getLse().getType(), getRng(), getMask(), getDropout().convertToDouble(),
-                         getScore());
+                         getLse().getType(), getRng(), getKeys(), getKeyPad(), getMask(),
+                         getDropout().convertToDouble(), getScore());
 }
 
 LogicalResult AttentionGradOp::verify() {
@@ -399,6 +423,6 @@ LogicalResult AttentionGradOp::verify() {
       getDv().getType() != getV().getType())
     return emitOpError("gives dq, dk, dv of q, k, v's types");
   return verifyAttention(*this, getQ().getType(), getK().getType(), getV().getType(), getOut().getType(),
-                         getLse().getType(), getRng(), getMask(), getDropout().convertToDouble(),
-                         getScore());
+                         getLse().getType(), getRng(), getKeys(), getKeyPad(), getMask(),
+                         getDropout().convertToDouble(), getScore());
 }

@@ -256,6 +256,21 @@ def NN_MaskFillOp : NN_Op<"mask_fill",
   let hasVerifier = 1;
 }
 
+def NN_PaddingMaskOp : NN_Op<"padding_mask",
+    [Pure, AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "`fill` where the key's token is padding: a mask that depends on the batch's token ids";
+  let description = [{
+    input: [B, ..., Tq, Tk] (attention scores); tokens: [B, Tk] i32, the key
+    positions' token ids. result[b, ..., i, j] = fill where tokens[b, j] == pad,
+    else input[b, ..., i, j]. Before a softmax, fill = -inf hides padding keys
+    from every query. The backward is the same op with fill 0.
+  }];
+  let arguments = (ins NN_FloatTensor:$input, NN_IndexTensor:$tokens, I64Attr:$pad, F64Attr:$fill);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $tokens attr-dict `:` type($result) `,` type($tokens)";
+  let hasVerifier = 1;
+}
+
 def NN_DropoutOp : NN_Op<"dropout",
     [Pure, AllTypesMatch<["input", "result"]>, DeclareOpInterfaceMethods<GradOpInterface>]> {
   let summary = "Inverted dropout with a counter-based mask";
@@ -275,7 +290,7 @@ def NN_DropoutOp : NN_Op<"dropout",
 // Fused attention (formed by gptc-form-attention from the user's primitives)
 //===----------------------------------------------------------------------===//
 
-def NN_AttentionOp : NN_Op<"attention", [Pure,
+def NN_AttentionOp : NN_Op<"attention", [Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<GradOpInterface>,
     SingleBlockImplicitTerminator<"ScoreYieldOp">]> {
   let summary = "softmax(mask(score(q k^T))) v in one kernel that never stores the scores";
@@ -286,26 +301,31 @@ def NN_AttentionOp : NN_Op<"attention", [Pure,
       out = sum_j dropout(softmax(s))[j] * v[j];  lse = logsumexp(s).
     `score` is the user's elementwise score expression (a scale, a square, a
     negation ...), one scalar in, one out. `mask` ([Tq, Tk] i1, true = hidden)
-    is the constant of the nn.mask_fill it replaces; `dropout`/`salt`/`rng`
-    are those of the nn.dropout on the weights (same counter-based mask, so
-    the result is the same as the unfused ops'). `lse` is kept for the
-    backward (nn.attention_grad), which recomputes the scores from it.
+    is the constant of the nn.mask_fill it replaces; `keys` ([B, Tk] i32)
+    with `key_pad` are the token ids of an nn.padding_mask it replaces: B
+    divides the product N of the batch dims (B = batch, N = batch * heads),
+    and key j of batch entry n is hidden where keys[n / (N / B), j] ==
+    key_pad; `dropout`/`salt`/`rng` are those of the
+    nn.dropout on the weights (same counter-based mask, so the result is the
+    same as the unfused ops'). `lse` is kept for the backward
+    (nn.attention_grad), which recomputes the scores from it.
     A row whose keys are all masked gives zeros (lse = -inf).
   }];
   let arguments = (ins NN_FloatTensor:$q, NN_FloatTensor:$k, NN_FloatTensor:$v,
-                       Optional<NN_IndexTensor>:$rng, OptionalAttr<ElementsAttr>:$mask,
+                       Optional<NN_IndexTensor>:$rng, Optional<NN_IndexTensor>:$keys,
+                       OptionalAttr<ElementsAttr>:$mask, OptionalAttr<I64Attr>:$key_pad,
                        DefaultValuedAttr<F64Attr, "0.0">:$dropout,
                        DefaultValuedAttr<I64Attr, "0">:$salt);
   let results = (outs NN_FloatTensor:$out, NN_FloatTensor:$lse);
   let regions = (region SizedRegion<1>:$score);
   let assemblyFormat = [{
-    $q `,` $k `,` $v (`rng` $rng^ `:` type($rng))? attr-dict `:` type($q) `,` type($k) `,` type($v)
-    `->` type($out) `,` type($lse) `score` $score
+    $q `,` $k `,` $v (`rng` $rng^ `:` type($rng))? (`keys` $keys^ `:` type($keys))? attr-dict
+    `:` type($q) `,` type($k) `,` type($v) `->` type($out) `,` type($lse) `score` $score
   }];
   let hasVerifier = 1;
 }
 
-def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
+def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure, AttrSizedOperandSegments,
     SingleBlockImplicitTerminator<"ScoreYieldOp">]> {
   let summary = "the backward of nn.attention: (dq, dk, dv) from dout, recomputing the scores from lse";
   let description = [{
@@ -318,13 +338,14 @@ def NN_AttentionGradOp : NN_Op<"attention_grad", [Pure,
   }];
   let arguments = (ins NN_FloatTensor:$q, NN_FloatTensor:$k, NN_FloatTensor:$v,
                        NN_FloatTensor:$out, NN_FloatTensor:$lse, NN_FloatTensor:$dout,
-                       Optional<NN_IndexTensor>:$rng, OptionalAttr<ElementsAttr>:$mask,
+                       Optional<NN_IndexTensor>:$rng, Optional<NN_IndexTensor>:$keys,
+                       OptionalAttr<ElementsAttr>:$mask, OptionalAttr<I64Attr>:$key_pad,
                        DefaultValuedAttr<F64Attr, "0.0">:$dropout,
                        DefaultValuedAttr<I64Attr, "0">:$salt);
   let results = (outs NN_FloatTensor:$dq, NN_FloatTensor:$dk, NN_FloatTensor:$dv);
   let regions = (region SizedRegion<1>:$score);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `,` $out `,` $lse `,` $dout (`rng` $rng^ `:` type($rng))? attr-dict
+    $q `,` $k `,` $v `,` $out `,` $lse `,` $dout (`rng` $rng^ `:` type($rng))? (`keys` $keys^ `:` type($keys))? attr-dict
     `:` type($q) `,` type($k) `,` type($v) `,` type($out) `,` type($lse) `,` type($dout)
     `->` type($dq) `,` type($dk) `,` type($dv) `score` $score
   }];

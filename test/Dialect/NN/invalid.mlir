@@ -331,3 +331,41 @@ func.func @attention_grad_types(%q: tensor<2x4x8xf32>, %o: tensor<2x4x8xf32>, %l
   }
   return
 }
+
+// -----
+
+func.func @attention_keys_shape(%q: tensor<4x4x8xf32>, %k: tensor<4x6x8xf32>, %v: tensor<4x6x8xf32>, %src: tensor<3x6xi32>) {
+  // expected-error @+1 {{needs keys [B, Tk] with Tk = 6 and B dividing the batch dims' product 4, got [3, 6]}}
+  %o, %l = nn.attention %q, %k, %v keys %src : tensor<3x6xi32> {key_pad = 0 : i64} : tensor<4x4x8xf32>, tensor<4x6x8xf32>, tensor<4x6x8xf32> -> tensor<4x4x8xf32>, tensor<4x4xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @attention_keys_without_pad(%q: tensor<4x4x8xf32>, %k: tensor<4x6x8xf32>, %v: tensor<4x6x8xf32>, %src: tensor<2x6xi32>) {
+  // expected-error @+1 {{needs key_pad with keys}}
+  %o, %l = nn.attention %q, %k, %v keys %src : tensor<2x6xi32> : tensor<4x4x8xf32>, tensor<4x6x8xf32>, tensor<4x6x8xf32> -> tensor<4x4x8xf32>, tensor<4x4xf32> score {
+  ^bb0(%s: f32):
+    nn.score_yield %s : f32
+  }
+  return
+}
+
+// -----
+
+func.func @padding_mask_tokens(%x: tensor<2x2x4x6xf32>, %src: tensor<2x4xi32>) {
+  // expected-error @+1 {{needs tokens [B, Tk] for an input [B, ..., Tk], got input [2, 2, 4, 6] and tokens [2, 4]}}
+  %0 = nn.padding_mask %x, %src {fill = 0xFFF0000000000000 : f64, pad = 0 : i64} : tensor<2x2x4x6xf32>, tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_smoothing(%l: tensor<4x10xf32>, %t: tensor<4xi32>) {
+  // expected-error @+1 {{smoothing must be in [0, 1], got 1.5}}
+  %0 = nn.cross_entropy %l, %t {smoothing = 1.500000e+00 : f64} : tensor<4x10xf32>, tensor<4xi32> -> tensor<f32>
+  return
+}
