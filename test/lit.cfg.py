@@ -32,6 +32,11 @@ shakespeare = os.path.normpath(os.path.join(config.gptc_src_root, "..", "shared"
 if os.path.exists(shakespeare):
     config.available_features.add("shakespeare")
 config.substitutions.append(("%shakespeare", shakespeare))
+# Multi30k (German-English sentence pairs), also next to the repository.
+multi30k = os.path.normpath(os.path.join(config.gptc_src_root, "..", "shared", "data", "multi30k"))
+if os.path.exists(os.path.join(multi30k, "train.de.gz")):
+    config.available_features.add("multi30k")
+config.substitutions.append(("%multi30k", multi30k))
 
 # The frontend fuzzer needs clang-19 with libFuzzer (Debian: clang-19 libclang-rt-19-dev).
 import shutil

@@ -19,6 +19,7 @@ struct Node {
     Param,  // index: position in CheckedProgram::params
     Scalar, // value: a number used as an operand of Add..Div (splat to the node's shape)
     Arange, // i32[n]: 0, 1, ..., n-1
+    Constant, // data: the values of a constant float tensor, row-major (sinusoidal positions)
     // Elementwise, one operand.
     Neg, Sigmoid, Relu, Tanh, Exp, Log, Sqrt, Softplus,
     Gelu, // GPT-2's tanh approximation, one composite op (its backward keeps only x)
@@ -47,6 +48,7 @@ struct Node {
   std::vector<int64_t> ints;
   double value = 0;
   std::vector<uint8_t> mask;
+  std::vector<double> data;
   int index = -1;
   SourceLoc loc;
 };

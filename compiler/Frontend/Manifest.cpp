@@ -53,6 +53,14 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   train[key::kWarmup] = t.warmup;
   train[key::kDecaySteps] = t.decaySteps;
   train[key::kMinLr] = t.minLr;
+  train[key::kNoamDModel] = t.noamDModel;
+  train[key::kNoamScale] = t.noamScale;
+  train[key::kSrcLang] = t.srcLang;
+  train[key::kTgtLang] = t.tgtLang;
+  train[key::kMinCount] = t.minCount;
+  train[key::kSrcVocab] = t.srcVocab;
+  train[key::kTgtVocab] = t.tgtVocab;
+  train[key::kSharedVocab] = t.sharedVocab;
   return j.dump(2);
 }
 

@@ -129,6 +129,12 @@ private:
         values.push_back((int32_t)i);
       return builder_.create<arith::ConstantOp>(l, DenseIntElementsAttr::get(type, values));
     }
+    case Node::Constant: {
+      if (type.getElementType().isF64())
+        return builder_.create<arith::ConstantOp>(l, DenseElementsAttr::get(type, ArrayRef<double>(n.data)));
+      SmallVector<float> values(n.data.begin(), n.data.end());
+      return builder_.create<arith::ConstantOp>(l, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+    }
     case Node::Neg: return builder_.create<nn::NegOp>(l, operand(n, 0));
     case Node::Sigmoid: return builder_.create<nn::SigmoidOp>(l, operand(n, 0));
     case Node::Relu: return builder_.create<nn::ReluOp>(l, operand(n, 0));

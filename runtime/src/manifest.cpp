@@ -96,7 +96,8 @@ TrainSettings readTrain(const json &j) {
                  {key::kData, key::kDataDir, key::kBatch, key::kEpochs, key::kSteps, key::kSeed, key::kValidation,
                   key::kEvalInterval, key::kEvalIters, key::kGradAccum, key::kClip, key::kOptimizer, key::kLr,
                   key::kMomentum, key::kWeightDecay, key::kBeta1, key::kBeta2, key::kEps, key::kSchedule,
-                  key::kWarmup, key::kDecaySteps, key::kMinLr});
+                  key::kWarmup, key::kDecaySteps, key::kMinLr, key::kNoamDModel, key::kNoamScale, key::kSrcLang,
+                  key::kTgtLang, key::kMinCount, key::kSrcVocab, key::kTgtVocab, key::kSharedVocab});
   TrainSettings t;
   t.data = r.kind<DataKind>(key::kData, parseDataKind, dataKindChoices());
   t.dataDir = r.string(key::kDataDir);
@@ -120,6 +121,14 @@ TrainSettings readTrain(const json &j) {
   t.warmup = r.integer(key::kWarmup);
   t.decaySteps = r.integer(key::kDecaySteps);
   t.minLr = r.number(key::kMinLr);
+  t.noamDModel = r.number(key::kNoamDModel);
+  t.noamScale = r.number(key::kNoamScale);
+  t.srcLang = r.string(key::kSrcLang);
+  t.tgtLang = r.string(key::kTgtLang);
+  t.minCount = r.integer(key::kMinCount);
+  t.srcVocab = r.integer(key::kSrcVocab);
+  t.tgtVocab = r.integer(key::kTgtVocab);
+  t.sharedVocab = r.boolean(key::kSharedVocab);
   if (t.batch < 1)
     fail(r.path(key::kBatch), "must be positive");
   if (t.gradAccum < 1)
@@ -151,6 +160,14 @@ nlohmann::ordered_json trainToJson(const TrainSettings &t) {
   j[key::kWarmup] = t.warmup;
   j[key::kDecaySteps] = t.decaySteps;
   j[key::kMinLr] = t.minLr;
+  j[key::kNoamDModel] = t.noamDModel;
+  j[key::kNoamScale] = t.noamScale;
+  j[key::kSrcLang] = t.srcLang;
+  j[key::kTgtLang] = t.tgtLang;
+  j[key::kMinCount] = t.minCount;
+  j[key::kSrcVocab] = t.srcVocab;
+  j[key::kTgtVocab] = t.tgtVocab;
+  j[key::kSharedVocab] = t.sharedVocab;
   return j;
 }
 

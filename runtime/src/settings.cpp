@@ -2,6 +2,7 @@
 
 #include "gptc/cli.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -63,6 +64,11 @@ void checkTrainOptions(const CLI::App &app, Settings &s, const Manifest &m) {
 }
 
 double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps) {
+  if (s.schedule == ScheduleKind::Noam) {
+    // "Attention is all you need", eq. 3, with n = step + 1 counting from 1.
+    double n = (double)(step + 1), warmup = (double)std::max<int64_t>(s.warmup, 1);
+    return s.noamScale / std::sqrt(s.noamDModel) * std::min(1.0 / std::sqrt(n), n * std::pow(warmup, -1.5));
+  }
   if (step < s.warmup)
     return s.lr * (double)(step + 1) / (double)(s.warmup + 1);
   if (s.schedule != ScheduleKind::Cosine)

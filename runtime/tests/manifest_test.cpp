@@ -14,7 +14,7 @@ using nlohmann::json;
 
 json goodManifest() {
   return json::parse(R"({
-    "gptc_manifest": 2, "dtype": "f64", "model": "mlp",
+    "gptc_manifest": 3, "dtype": "f64", "model": "mlp",
     "inputs": [{"name": "x", "dtype": "f64", "shape": [10, 784]}, {"name": "y", "dtype": "i32", "shape": [10]}],
     "params": [{"name": "w1", "shape": [784, 30], "init": "normal", "a": 0, "b": 0.5}],
     "output": {"shape": [10, 10]},
@@ -22,7 +22,9 @@ json goodManifest() {
     "train": {"data": "idx_images", "data_dir": "/some dir/with space", "batch": 10, "epochs": 3, "steps": 0,
               "seed": 7, "validation": 100, "eval_interval": 0, "eval_iters": 0, "grad_accum": 1, "clip": 0,
               "optimizer": "adamw", "lr": 0.001, "momentum": 0, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.99,
-              "eps": 1e-8, "schedule": "cosine", "warmup": 5, "decay_steps": 0, "min_lr": 0.0001}
+              "eps": 1e-8, "schedule": "cosine", "warmup": 5, "decay_steps": 0, "min_lr": 0.0001,
+              "noam_d_model": 0, "noam_scale": 1, "src_lang": "de", "tgt_lang": "en", "min_count": 2,
+              "src_vocab": 0, "tgt_vocab": 0, "shared_vocab": false}
   })");
 }
 

@@ -42,6 +42,7 @@ constexpr BuiltinInfo kBuiltins[] = {
     // Indexing.cpp
     {Builtin::Embedding, "embedding", checkEmbeddingCall},
     {Builtin::Arange, "arange", checkArangeCall},
+    {Builtin::Sinusoidal, "sinusoidal", checkSinusoidalCall},
     {Builtin::Split, "split", checkSplitCall},
     {Builtin::Concat, "concat", checkConcatCall},
     {Builtin::Mask, "mask", checkMaskCall},

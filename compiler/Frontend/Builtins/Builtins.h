@@ -26,7 +26,7 @@ enum class Builtin {
   // DataMovement.cpp
   Transpose, Permute, Reshape, Heads, MergeHeads,
   // Indexing.cpp
-  Embedding, Arange, Split, Concat, Mask, CausalMask, PaddingMask, Dropout,
+  Embedding, Arange, Sinusoidal, Split, Concat, Mask, CausalMask, PaddingMask, Dropout,
   // Attention.cpp
   Attention,
 };
@@ -64,6 +64,7 @@ ExprType checkMergeHeadsCall(Checker &c, Builtin b, Expr &call);
 // Indexing.cpp
 ExprType checkEmbeddingCall(Checker &c, Builtin b, Expr &call);
 ExprType checkArangeCall(Checker &c, Builtin b, Expr &call);
+ExprType checkSinusoidalCall(Checker &c, Builtin b, Expr &call);
 ExprType checkSplitCall(Checker &c, Builtin b, Expr &call);
 ExprType checkConcatCall(Checker &c, Builtin b, Expr &call);
 ExprType checkMaskCall(Checker &c, Builtin b, Expr &call);

@@ -68,6 +68,28 @@ ExprType checkArangeCall(Checker &c, Builtin, Expr &call) {
   return c.emitOp(Node::Arange, call.loc, {}, ExprType::tensor(ElemType::I32, {*n}));
 }
 
+/// sinusoidal(T, d): the Transformer paper's positional encoding, a constant
+/// f32[T, d] (not a parameter): row pos, column 2i is sin(pos / 10000^(2i/d)),
+/// column 2i + 1 is cos(pos / 10000^(2i/d)).
+ExprType checkSinusoidalCall(Checker &c, Builtin, Expr &call) {
+  BoundArgs args = c.bind(call, {"length", "width"});
+  if (!args.ok || !c.requireArgs(call, args, 2))
+    return ExprType();
+  auto length = c.intArg(args.slots[0], "the length of 'sinusoidal' (positions)");
+  auto width = length ? c.intArg(args.slots[1], "the width of 'sinusoidal' (d_model)") : std::nullopt;
+  if (!width)
+    return ExprType();
+  Node n{Node::Constant};
+  n.loc = call.loc;
+  n.data.resize(*length * *width);
+  for (int64_t pos = 0; pos < *length; ++pos)
+    for (int64_t col = 0; col < *width; ++col) {
+      double angle = (double)pos / std::pow(10000.0, (double)(col - col % 2) / (double)*width);
+      n.data[pos * *width + col] = col % 2 == 0 ? std::sin(angle) : std::cos(angle);
+    }
+  return c.emit(n, ExprType::tensor(ElemType::F32, {*length, *width}));
+}
+
 /// split(x, n, axis = -1): n equal parts, each a slice.
 ExprType checkSplitCall(Checker &c, Builtin, Expr &call) {
   BoundArgs args = c.bind(call, {"x", "parts", "axis"});

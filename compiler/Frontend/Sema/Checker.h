@@ -113,6 +113,7 @@ private:
   // Train.cpp
   void checkTrain(Program &program, const std::map<std::string, double> &overrides, TrainSettings &train);
   void checkData(Expr &e, TrainSettings &train);
+  void checkParallelData(Expr &e, TrainSettings &train);
   void checkSchedule(Expr &e, TrainSettings &schedule);
   void checkOptimizer(Expr &e, TrainSettings &opt);
   std::optional<int64_t> positiveInt(const Setting &s, bool allowZero);

@@ -4,6 +4,7 @@
 // and decay_steps; the batch size becomes the constant B of the model.
 #include "compiler/Frontend/Sema/Checker.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -131,16 +132,21 @@ void Checker::checkTrain(Program &program, const std::map<std::string, double> &
   }
 }
 
-/// idx_images("DIR") | text("FILE") | tokens("DIR") | random()
+/// idx_images("DIR") | text("FILE") | tokens("DIR") | random() | parallel("DIR", ...)
 void Checker::checkData(Expr &e, TrainSettings &train) {
   std::optional<DataKind> kind = e.kind == Expr::Call ? parseDataKind(e.name) : std::nullopt;
   if (!kind) {
-    error(e.loc, "expected a data source: idx_images(\"DIR\"), text(\"FILE\"), tokens(\"DIR\") or random()");
+    error(e.loc, "expected a data source: idx_images(\"DIR\"), text(\"FILE\"), tokens(\"DIR\"), "
+                 "parallel(\"DIR\", src = \"de\", tgt = \"en\") or random()");
     return;
   }
   train.data = *kind;
   if (*kind == DataKind::Random) {
     bind(e, {});
+    return;
+  }
+  if (*kind == DataKind::Parallel) {
+    checkParallelData(e, train);
     return;
   }
   BoundArgs b = bind(e, {*kind == DataKind::Text ? "file" : "dir"});
@@ -154,6 +160,38 @@ void Checker::checkData(Expr &e, TrainSettings &train) {
     return;
   }
   train.dataDir = b.slots[0]->name;
+}
+
+/// parallel("DIR", src = "de", tgt = "en", min_count = 2, src_vocab = N,
+/// tgt_vocab = M, shared_vocab = 0): sentence pairs DIR/{train,val,test_2016_flickr}.{src,tgt}[.gz].
+void Checker::checkParallelData(Expr &e, TrainSettings &train) {
+  BoundArgs b = bind(e, {"dir", "src", "tgt", "min_count", "src_vocab", "tgt_vocab", "shared_vocab"});
+  if (!b.ok)
+    return;
+  auto quoted = [&](Expr *arg, std::string &into, const char *what) {
+    if (!arg)
+      return;
+    if (arg->kind != Expr::String)
+      error(arg->loc, std::string("'parallel' expects ") + what + " in quotes");
+    else
+      into = arg->name;
+  };
+  train.dataDir = "";
+  quoted(b.slots[0], train.dataDir, "the corpus directory");
+  quoted(b.slots[1], train.srcLang, "the source language's file suffix (src = \"de\")");
+  quoted(b.slots[2], train.tgtLang, "the target language's file suffix (tgt = \"en\")");
+  if (b.slots[3])
+    if (auto n = intArg(b.slots[3], "'min_count'", 1))
+      train.minCount = *n;
+  if (b.slots[4])
+    if (auto n = intArg(b.slots[4], "'src_vocab' (the most source words kept, with the 4 specials)", 5))
+      train.srcVocab = *n;
+  if (b.slots[5])
+    if (auto n = intArg(b.slots[5], "'tgt_vocab' (the most target words kept, with the 4 specials)", 5))
+      train.tgtVocab = *n;
+  if (b.slots[6])
+    if (auto v = constArg(b.slots[6], "'shared_vocab' (1 or 0)"))
+      train.sharedVocab = *v != 0;
 }
 
 /// A schedule's step count: a non-negative integer int64 can hold.
@@ -171,14 +209,32 @@ std::optional<int64_t> Checker::stepCount(Expr *e, const std::string &what) {
   return n;
 }
 
-/// cosine(warmup = N, min_lr = X, decay_steps = N) | constant(warmup = N)
+/// cosine(warmup = N, min_lr = X, decay_steps = N) | constant(warmup = N) |
+/// noam(d_model, warmup = N, scale = X)
 void Checker::checkSchedule(Expr &e, TrainSettings &schedule) {
   std::optional<ScheduleKind> kind = e.kind == Expr::Call ? parseScheduleKind(e.name) : std::nullopt;
   if (!kind) {
-    error(e.loc, "expected a schedule: cosine(warmup, min_lr, decay_steps) or constant(warmup)");
+    error(e.loc, "expected a schedule: cosine(warmup, min_lr, decay_steps), constant(warmup) or "
+                 "noam(d_model, warmup, scale)");
     return;
   }
   schedule.schedule = *kind;
+  if (*kind == ScheduleKind::Noam) {
+    // scale * d_model^-0.5 * min(n^-0.5, n * warmup^-1.5): the paper's schedule.
+    BoundArgs b = bind(e, {"d_model", "warmup", "scale"});
+    if (!b.ok || !requireArgs(e, b, 1))
+      return;
+    if (auto d = intArg(b.slots[0], "'d_model' (the model width)", 1))
+      schedule.noamDModel = (double)*d;
+    schedule.warmup = 4000;
+    if (b.slots[1])
+      if (auto v = stepCount(b.slots[1], "warmup"))
+        schedule.warmup = std::max<int64_t>(*v, 1);
+    if (b.slots[2])
+      if (auto v = constArg(b.slots[2], "'scale'"))
+        schedule.noamScale = *v;
+    return;
+  }
   bool cosine = *kind == ScheduleKind::Cosine;
   BoundArgs b = bind(e, cosine ? std::vector<std::string>{"warmup", "min_lr", "decay_steps"}
                                : std::vector<std::string>{"warmup"});

@@ -23,10 +23,11 @@ namespace gptc {
 //===----------------------------------------------------------------------===//
 
 enum class OptimizerKind { Sgd, AdamW };
-enum class ScheduleKind { Constant, Cosine };
+enum class ScheduleKind { Constant, Cosine, Noam };
 /// idx_images: IDX image/label files; random: no data (tests); text: the
-/// characters of a text file; tokens: nanoGPT's train.bin/val.bin + meta.json.
-enum class DataKind { IdxImages, Random, Text, Tokens };
+/// characters of a text file; tokens: nanoGPT's train.bin/val.bin + meta.json;
+/// parallel: sentence pairs (train/val/test_2016_flickr.{src,tgt}[.gz]).
+enum class DataKind { IdxImages, Random, Text, Tokens, Parallel };
 enum class InitKind { Normal, Uniform, Zeros, Ones, Xavier };
 
 namespace contract_detail {
@@ -57,12 +58,13 @@ template <typename Kind, size_t N> struct Spellings {
 };
 inline constexpr Spellings<OptimizerKind, 2> kOptimizers{
     {{OptimizerKind::Sgd, "sgd"}, {OptimizerKind::AdamW, "adamw"}}};
-inline constexpr Spellings<ScheduleKind, 2> kSchedules{
-    {{ScheduleKind::Constant, "constant"}, {ScheduleKind::Cosine, "cosine"}}};
-inline constexpr Spellings<DataKind, 4> kDataKinds{{{DataKind::IdxImages, "idx_images"},
+inline constexpr Spellings<ScheduleKind, 3> kSchedules{
+    {{ScheduleKind::Constant, "constant"}, {ScheduleKind::Cosine, "cosine"}, {ScheduleKind::Noam, "noam"}}};
+inline constexpr Spellings<DataKind, 5> kDataKinds{{{DataKind::IdxImages, "idx_images"},
                                                     {DataKind::Random, "random"},
                                                     {DataKind::Text, "text"},
-                                                    {DataKind::Tokens, "tokens"}}};
+                                                    {DataKind::Tokens, "tokens"},
+                                                    {DataKind::Parallel, "parallel"}}};
 inline constexpr Spellings<InitKind, 5> kInits{{{InitKind::Normal, "normal"},
                                                {InitKind::Uniform, "uniform"},
                                                {InitKind::Zeros, "zeros"},
@@ -117,6 +119,16 @@ struct TrainSettings {
   int64_t warmup = 0;
   int64_t decaySteps = 0; // 0: the run's total steps
   double minLr = 0;
+  // noam(d_model, warmup, scale): lr = scale * d_model^-0.5 * min(n^-0.5, n * warmup^-1.5),
+  // n = step + 1 (the paper's schedule; `lr` is not used).
+  double noamDModel = 0, noamScale = 1;
+  // parallel: the languages (file suffixes), the vocabularies (tokens seen at
+  // least minCount times in train, most frequent first, at most srcVocab /
+  // tgtVocab entries including the 4 specials; 0: no cap), one shared
+  // vocabulary for both sides.
+  std::string srcLang = "de", tgtLang = "en";
+  int64_t minCount = 2, srcVocab = 0, tgtVocab = 0;
+  bool sharedVocab = false;
 };
 
 /// torch.optim.AdamW's default weight decay (sgd's is 0).
@@ -186,7 +198,7 @@ inline constexpr int64_t kRngSize = 2;
 //===----------------------------------------------------------------------===//
 
 namespace manifest_key {
-inline constexpr int kVersion = 2;
+inline constexpr int kVersion = 3;
 inline constexpr const char *kFormat = "gptc_manifest"; // = kVersion
 inline constexpr const char *kDType = "dtype";          // "f32" | "f64": the float type of the step functions
 inline constexpr const char *kModel = "model";          // the model's name
@@ -226,6 +238,14 @@ inline constexpr const char *kSchedule = "schedule";
 inline constexpr const char *kWarmup = "warmup";
 inline constexpr const char *kDecaySteps = "decay_steps";
 inline constexpr const char *kMinLr = "min_lr";
+inline constexpr const char *kNoamDModel = "noam_d_model";
+inline constexpr const char *kNoamScale = "noam_scale";
+inline constexpr const char *kSrcLang = "src_lang";
+inline constexpr const char *kTgtLang = "tgt_lang";
+inline constexpr const char *kMinCount = "min_count";
+inline constexpr const char *kSrcVocab = "src_vocab";
+inline constexpr const char *kTgtVocab = "tgt_vocab";
+inline constexpr const char *kSharedVocab = "shared_vocab";
 } // namespace manifest_key
 
 } // namespace gptc

@@ -28,7 +28,8 @@ void addTrainOptions(CLI::App &app, Settings &s);
 void checkTrainOptions(const CLI::App &app, Settings &s, const Manifest &m);
 
 /// The learning rate of a step: linear warmup, then constant or cosine decay
-/// to min_lr over decay_steps (default: all steps), as nanoGPT's get_lr.
+/// to min_lr over decay_steps (default: all steps), as nanoGPT's get_lr; or
+/// the Transformer paper's noam schedule.
 double learningRateAt(const Settings &s, int64_t step, int64_t totalSteps);
 
 } // namespace gptc
