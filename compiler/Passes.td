@@ -55,7 +55,9 @@ def EmitEntryPoints : Pass<"gptc-emit-entry-points", "mlir::ModuleOp"> {
     Runs on the LLVM dialect with bare-pointer memref arguments. For each of
     forward, grad, train_step and apply_grads (those the module has) it adds `void gptc_<name>(void **buffers)` that
     loads one pointer per argument and calls the function, and turns the module's
-    `gptc.manifest` string into a NUL-terminated global `gptc_manifest`.
+    `gptc.manifest` string into a NUL-terminated global `gptc_manifest`. With a
+    module attribute `gptc.entry_suffix` (a length bucket's "_k"), the step
+    functions become NAME_k and the entry points gptc_NAME_k.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

@@ -14,7 +14,8 @@ config {
   src_vocab = 7882    # German words seen at least twice in train, with <pad> <unk> <bos> <eos>
   tgt_vocab = 5898    # English, likewise (the loader keeps at most this many)
   src_len   = 48      # source tokens + <eos> (the longest Multi30k sentence has 45)
-  tgt_len   = 48      # <bos> + target tokens (labels: tokens + <eos>)
+  tgt_len   = 48      # <bos> + target tokens (labels: tokens + <eos>); the train
+                      # section's buckets compile shorter shapes too
   n_layer   = 3
   d_model   = 256
   n_head    = 8
@@ -80,6 +81,8 @@ train {
   data      = parallel("multi30k", src = "de", tgt = "en", min_count = 2,
                        src_vocab = src_vocab, tgt_vocab = tgt_vocab)   # or ./translate --data DIR
   batch     = 128
+  buckets   = [(16, 16), (24, 24), (32, 32), (48, 48)]   # (src_len, tgt_len): a batch takes the
+                                                         # shortest that fits its longest pair
   epochs    = 10
   optimizer = adamw(lr = 5e-4, betas = (0.9, 0.98), eps = 1e-9, weight_decay = 0)   # Adam
   clip      = 1.0

@@ -61,6 +61,7 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   train[key::kSrcVocab] = t.srcVocab;
   train[key::kTgtVocab] = t.tgtVocab;
   train[key::kSharedVocab] = t.sharedVocab;
+  train[key::kBuckets] = t.buckets;
   return j.dump(2);
 }
 

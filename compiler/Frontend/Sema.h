@@ -45,6 +45,9 @@ struct CheckedProgram {
   bool hasDropout = false; // the step functions then take an RNG input: [seed, training]
   TrainSettings train; // the train section, -D overrides applied
   std::map<std::string, double> config; // the config constants, -D overrides applied, and B
+  /// With train.buckets: the config constants each bucket sets (the source and
+  /// target lengths: the second dimension of the first two inputs).
+  std::vector<std::string> bucketLengths;
   const ExprType &outType() const { return graph[out].type; }
 };
 

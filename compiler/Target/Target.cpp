@@ -90,7 +90,7 @@ bool writeObjectFile(llvm::Module &module, int optLevel, const std::string &path
   return true;
 }
 
-bool linkExecutable(const std::string &objectPath, const std::string &runtimeDir,
+bool linkExecutable(const std::vector<std::string> &objectPaths, const std::string &runtimeDir,
                     const std::string &outputPath, std::string &error) {
   std::string linker;
   for (const char *candidate : {"c++", "g++", "clang++"}) {
@@ -110,9 +110,11 @@ bool linkExecutable(const std::string &objectPath, const std::string &runtimeDir
   }
   std::string ompLibrary = GPTC_OMP_LIBRARY;
   std::string ompDir = llvm::sys::path::parent_path(ompLibrary).str();
-  std::vector<std::string> argStorage = {linker, objectPath, runtimeLib, "-o", outputPath,
-                                         ompLibrary, "-Wl,-rpath," + ompDir,
-                                         "-lz", "-lm", "-lpthread"};
+  std::vector<std::string> argStorage = {linker};
+  argStorage.insert(argStorage.end(), objectPaths.begin(), objectPaths.end());
+  for (std::string arg : {runtimeLib, std::string("-o"), outputPath, ompLibrary, "-Wl,-rpath," + ompDir,
+                          std::string("-lz"), std::string("-lm"), std::string("-lpthread")})
+    argStorage.push_back(arg);
   std::vector<llvm::StringRef> args(argStorage.begin(), argStorage.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(linker, args, std::nullopt, {}, 0, 0, &message);

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gptc {
 
@@ -22,7 +23,7 @@ bool writeObjectFile(llvm::Module &module, int optLevel, const std::string &path
 
 /// Links `objectPath` with the runtime library into an executable at `outputPath`.
 /// `runtimeDir` holds libgptc_runtime.a.
-bool linkExecutable(const std::string &objectPath, const std::string &runtimeDir,
+bool linkExecutable(const std::vector<std::string> &objectPaths, const std::string &runtimeDir,
                     const std::string &outputPath, std::string &error);
 
 } // namespace gptc

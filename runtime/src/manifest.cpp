@@ -97,7 +97,7 @@ TrainSettings readTrain(const json &j) {
                   key::kEvalInterval, key::kEvalIters, key::kGradAccum, key::kClip, key::kOptimizer, key::kLr,
                   key::kMomentum, key::kWeightDecay, key::kBeta1, key::kBeta2, key::kEps, key::kSchedule,
                   key::kWarmup, key::kDecaySteps, key::kMinLr, key::kNoamDModel, key::kNoamScale, key::kSrcLang,
-                  key::kTgtLang, key::kMinCount, key::kSrcVocab, key::kTgtVocab, key::kSharedVocab});
+                  key::kTgtLang, key::kMinCount, key::kSrcVocab, key::kTgtVocab, key::kSharedVocab, key::kBuckets});
   TrainSettings t;
   t.data = r.kind<DataKind>(key::kData, parseDataKind, dataKindChoices());
   t.dataDir = r.string(key::kDataDir);
@@ -129,6 +129,15 @@ TrainSettings readTrain(const json &j) {
   t.srcVocab = r.integer(key::kSrcVocab);
   t.tgtVocab = r.integer(key::kTgtVocab);
   t.sharedVocab = r.boolean(key::kSharedVocab);
+  const json &buckets = r.at(key::kBuckets);
+  if (!buckets.is_array() || (int64_t)buckets.size() > kMaxBuckets)
+    fail(r.path(key::kBuckets), "must be a list of at most " + std::to_string(kMaxBuckets) + " [S, T] pairs");
+  for (const json &b : buckets) {
+    if (!b.is_array() || b.size() != 2 || !b[0].is_number_integer() || !b[1].is_number_integer() || b[0] < 1 ||
+        b[1] < 1)
+      fail(r.path(key::kBuckets), "must hold [S, T] pairs of positive integers");
+    t.buckets.push_back({b[0].get<int64_t>(), b[1].get<int64_t>()});
+  }
   if (t.batch < 1)
     fail(r.path(key::kBatch), "must be positive");
   if (t.gradAccum < 1)
@@ -168,6 +177,7 @@ nlohmann::ordered_json trainToJson(const TrainSettings &t) {
   j[key::kSrcVocab] = t.srcVocab;
   j[key::kTgtVocab] = t.tgtVocab;
   j[key::kSharedVocab] = t.sharedVocab;
+  j[key::kBuckets] = t.buckets;
   return j;
 }
 

@@ -57,6 +57,9 @@ void checkTrainOptions(const CLI::App &app, Settings &s, const Manifest &m) {
   if (s.clip > 0 && m.train.clip <= 0)
     throw std::runtime_error("--clip: the model was compiled without gradient clipping (it costs a pass over "
                              "every gradient); set clip in its train section or compile with gptc -D clip=X");
+  if (s.schedule == ScheduleKind::Noam && s.noamDModel <= 0)
+    throw std::runtime_error("--schedule noam: the noam schedule needs the model width; set schedule = "
+                             "noam(d_model, warmup) in the train section");
   if (s.batch != m.train.batch)
     throw std::runtime_error("--batch " + std::to_string(s.batch) + ": the model was compiled for batch " +
                              std::to_string(m.train.batch) + " (shapes are static; recompile with gptc -D batch=" +

@@ -24,7 +24,7 @@ json goodManifest() {
               "optimizer": "adamw", "lr": 0.001, "momentum": 0, "weight_decay": 0.1, "beta1": 0.9, "beta2": 0.99,
               "eps": 1e-8, "schedule": "cosine", "warmup": 5, "decay_steps": 0, "min_lr": 0.0001,
               "noam_d_model": 0, "noam_scale": 1, "src_lang": "de", "tgt_lang": "en", "min_count": 2,
-              "src_vocab": 0, "tgt_vocab": 0, "shared_vocab": false}
+              "src_vocab": 0, "tgt_vocab": 0, "shared_vocab": false, "buckets": []}
   })");
 }
 

@@ -1,7 +1,10 @@
 // The C ABI between generated code and the runtime: for each step function
 // `void gptc_NAME(void **buffers)`, one pointer per memref argument in order
 // (inputs, then the out-params that buffer-results-to-out-params appended),
-// and the manifest string `const char gptc_manifest[]`.
+// and the manifest string `const char gptc_manifest[]`. A module compiled for
+// length bucket k > 0 (module attribute gptc.entry_suffix = "_k") renames its
+// step functions NAME_k and exports gptc_NAME_k, so the buckets' objects link
+// into one executable.
 #include "compiler/Passes.h"
 #include "gptc/contract.h"
 
@@ -21,12 +24,19 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
     b.setInsertionPointToEnd(module.getBody());
     auto ptrType = LLVM::LLVMPointerType::get(&getContext());
     auto voidType = LLVM::LLVMVoidType::get(&getContext());
+    std::string suffix;
+    if (auto attr = module->getAttrOfType<StringAttr>("gptc.entry_suffix")) {
+      suffix = attr.getValue().str();
+      module->removeAttr("gptc.entry_suffix");
+    }
 
     for (StringRef name : {gptc::entry::kForward, gptc::entry::kGrad, gptc::entry::kTrainStep,
                            gptc::entry::kApplyGrads}) {
       auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
       if (!fn)
         continue;
+      if (!suffix.empty()) // nothing calls the step functions: renaming needs no use updates
+        fn.setSymName((name + suffix).str());
       auto fnType = fn.getFunctionType();
       if (!isa<LLVM::LLVMVoidType>(fnType.getReturnType()) ||
           llvm::any_of(fnType.getParams(), [](Type t) { return !isa<LLVM::LLVMPointerType>(t); })) {
@@ -35,7 +45,7 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
         return signalPassFailure();
       }
       Location loc = fn.getLoc();
-      auto entry = b.create<LLVM::LLVMFuncOp>(loc, (gptc::entry::kPrefix + name).str(),
+      auto entry = b.create<LLVM::LLVMFuncOp>(loc, (gptc::entry::kPrefix + name + suffix).str(),
                                               LLVM::LLVMFunctionType::get(voidType, {ptrType}));
       Block *body = entry.addEntryBlock(b);
       OpBuilder eb = OpBuilder::atBlockBegin(body);

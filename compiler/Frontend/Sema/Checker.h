@@ -108,12 +108,14 @@ public:
 private:
   // Sema.cpp
   void checkModel(ModelDecl &model, CheckedProgram &result);
+  void checkBucketLengths(const ModelDecl &model, CheckedProgram &result);
   // Config.cpp
   void checkConfig(Program &program, const std::map<std::string, double> &overrides);
   // Train.cpp
   void checkTrain(Program &program, const std::map<std::string, double> &overrides, TrainSettings &train);
   void checkData(Expr &e, TrainSettings &train);
   void checkParallelData(Expr &e, TrainSettings &train);
+  void checkBuckets(Expr &e, TrainSettings &train);
   void checkSchedule(Expr &e, TrainSettings &schedule);
   void checkOptimizer(Expr &e, TrainSettings &opt);
   std::optional<int64_t> positiveInt(const Setting &s, bool allowZero);
@@ -153,6 +155,7 @@ private:
   std::vector<ParamInfo> params_;
   int64_t dropouts_ = 0;
   SourceLoc lossLoc_, outLoc_;
+  SourceLoc bucketsLoc_; // the train section's `buckets`
 };
 
 /// Train.cpp: whether `-D name=...` may set the train setting `name`.

@@ -28,6 +28,8 @@ std::optional<CheckedProgram> Checker::run(Program &program, const std::map<std:
     if (program.models.size() > 1)
       error(program.models[1].loc, "only one model per file is supported");
     checkModel(program.models[0], result);
+    if (!result.train.buckets.empty())
+      checkBucketLengths(program.models[0], result);
   }
   if (diags_.hadErrors())
     return std::nullopt;
@@ -87,6 +89,29 @@ void Checker::checkModel(ModelDecl &model, CheckedProgram &result) {
   result.params = params_;
   result.graph = graph_;
   result.hasDropout = dropouts_ > 0;
+}
+
+/// Length buckets recompile the model with new values of the config constants
+/// that are the second dimension of its first two inputs (src: i32[B, S],
+/// tgt: i32[B, T]).
+void Checker::checkBucketLengths(const ModelDecl &model, CheckedProgram &result) {
+  SourceLoc where = bucketsLoc_;
+  if (result.train.data != DataKind::Parallel) {
+    error(where, "'buckets' are compiled (source, target) lengths of parallel data; the data is " +
+                     std::string(spelling(result.train.data)));
+    return;
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    const Expr *dim = model.inputs.size() > i && model.inputs[i].type.dims.size() == 2
+                          ? model.inputs[i].type.dims[1].get()
+                          : nullptr;
+    if (!dim || dim->kind != Expr::Name || !constants_.count(dim->name) || dim->name == "B") {
+      error(where, "'buckets' need the model's first two inputs shaped [B, length] with each length a config "
+                   "constant (src: i32[B, src_len], tgt: i32[B, tgt_len])");
+      return;
+    }
+    result.bucketLengths.push_back(dim->name);
+  }
 }
 
 } // namespace sema

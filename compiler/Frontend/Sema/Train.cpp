@@ -77,6 +77,9 @@ void Checker::checkTrain(Program &program, const std::map<std::string, double> &
       checkOptimizer(*s.value, train);
     } else if (s.name == "schedule") {
       checkSchedule(*s.value, train);
+    } else if (s.name == "buckets") {
+      bucketsLoc_ = s.value->loc;
+      checkBuckets(*s.value, train);
     } else if (s.name == "clip") {
       if (auto v = constArg(s.value.get(), "'clip' (the largest gradient norm)")) {
         if (*v < 0)
@@ -87,7 +90,7 @@ void Checker::checkTrain(Program &program, const std::map<std::string, double> &
     } else {
       error(s.loc, "unknown train setting '" + s.name +
                        "' (expected batch, epochs, steps, seed, validation, eval_interval, "
-                       "eval_iters, grad_accum, data, optimizer, schedule or clip)");
+                       "eval_iters, grad_accum, data, optimizer, schedule, clip or buckets)");
     }
   }
   for (auto &[name, slot] : trainNumbers())
@@ -192,6 +195,33 @@ void Checker::checkParallelData(Expr &e, TrainSettings &train) {
   if (b.slots[6])
     if (auto v = constArg(b.slots[6], "'shared_vocab' (1 or 0)"))
       train.sharedVocab = *v != 0;
+}
+
+/// buckets = [(S1, T1), (S2, T2), ...]: the (source, target) lengths the model
+/// is compiled for, one set of step functions each.
+void Checker::checkBuckets(Expr &e, TrainSettings &train) {
+  if (e.kind != Expr::List || e.args.empty() || (int64_t)e.args.size() > kMaxBuckets) {
+    error(e.loc, "'buckets' must be a list of 1 to " + std::to_string(kMaxBuckets) +
+                     " (source length, target length) pairs, such as [(16, 16), (32, 32)]");
+    return;
+  }
+  train.buckets.clear();
+  for (ExprPtr &pair : e.args) {
+    if (pair->kind != Expr::Tuple || pair->args.size() != 2) {
+      error(pair->loc, "a bucket is a (source length, target length) pair");
+      return;
+    }
+    std::vector<int64_t> lengths;
+    for (ExprPtr &len : pair->args)
+      if (auto n = intArg(len.get(), "a bucket length"))
+        lengths.push_back(*n);
+    if (lengths.size() != 2)
+      return;
+    for (const std::vector<int64_t> &seen : train.buckets)
+      if (seen == lengths)
+        error(pair->loc, "duplicate bucket (" + std::to_string(lengths[0]) + ", " + std::to_string(lengths[1]) + ")");
+    train.buckets.push_back(lengths);
+  }
 }
 
 /// A schedule's step count: a non-negative integer int64 can hold.

@@ -23,10 +23,14 @@
 
 #include "gptc/cli.h"
 
+#include "llvm/Support/TargetSelect.h"
+
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace {
 
@@ -125,6 +129,126 @@ std::string runtimeDirectory(const char *argv0) {
   return std::string(dir);
 }
 
+/// The elaborations to compile: `checked` alone, or one per length bucket of
+/// its train section (each with the bucket's lengths as its input lengths).
+/// Every bucket must have the same parameters. False after an error (reported).
+bool elaborateBuckets(gptc::Program &program, const gptc::CheckedProgram &checked,
+                      const std::map<std::string, double> &defines, gptc::DiagnosticEngine &diags,
+                      std::vector<gptc::CheckedProgram> &shapes) {
+  const auto &buckets = checked.train.buckets;
+  if (buckets.empty()) {
+    shapes.push_back(checked);
+    return true;
+  }
+  for (const std::vector<int64_t> &lengths : buckets) {
+    std::map<std::string, double> bucketDefines = defines;
+    for (size_t i = 0; i < 2; ++i)
+      bucketDefines[checked.bucketLengths[i]] = (double)lengths[i];
+    std::optional<gptc::CheckedProgram> shape = gptc::analyze(program, bucketDefines, diags);
+    if (!shape) {
+      std::cerr << "gptc: error: the model does not elaborate for the bucket (" << lengths[0] << ", " << lengths[1]
+                << ") of 'buckets' (see above)\n";
+      return false;
+    }
+    for (size_t p = 0; p < checked.params.size(); ++p)
+      if (shape->params.size() != checked.params.size() || shape->params[p].shape != checked.params[p].shape) {
+        std::cerr << "gptc: error: the parameters depend on the bucket lengths (" << checked.bucketLengths[0]
+                  << ", " << checked.bucketLengths[1] << "): '" << checked.params[p].name
+                  << "' changes shape; every bucket trains the same weights\n";
+        return false;
+      }
+    shapes.push_back(std::move(*shape));
+  }
+  return true;
+}
+
+/// One elaboration of the model through every stage in its own MLIR context:
+/// prints the stage --emit asks for, or writes the object file `objectPath`
+/// whose entry points end in `suffix` (a length bucket's), embedding `manifest`
+/// when given. False after an error (reported).
+bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, const std::string &suffix,
+                  const std::string *manifest, const std::string &objectPath, bool quietThreads = false) {
+  mlir::DialectRegistry registry;
+  gptc::registerGptcDialects(registry);
+  mlir::MLIRContext context(registry);
+  if (quietThreads) // several shapes compile side by side: one thread each
+    context.disableMultithreading();
+  // Diagnostics from passes (--remarks, internal errors) point into the model.
+  llvm::SourceMgr modelSource;
+  if (auto text = llvm::MemoryBuffer::getFile(opts.input))
+    modelSource.AddNewSourceBuffer(std::move(*text), llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler passDiagnostics(modelSource, &context, llvm::errs());
+  context.printOpOnDiagnostic(false);
+  gptc::MLIRGenOptions genOptions;
+  genOptions.useF64 = opts.dtype == "f64";
+  genOptions.fileName = opts.input;
+  mlir::OwningOpRef<mlir::ModuleOp> module = gptc::mlirGen(context, checked, genOptions);
+  if (!module)
+    return false;
+  auto printed = [&](Stage stage) {
+    if (opts.emit != stage)
+      return false;
+    module->print(llvm::outs());
+    return true;
+  };
+  if (printed(Stage::NN))
+    return true;
+  auto runStage = [&](llvm::function_ref<void(mlir::OpPassManager &)> build) {
+    mlir::PassManager pm(&context);
+    build(pm);
+    if (failed(pm.run(*module))) {
+      std::cerr << "gptc: internal error: a compiler pass failed (see the message above)\n";
+      return false;
+    }
+    return true;
+  };
+  gptc::TrainStepOptions trainStep;
+  trainStep.fuseAttention = !opts.noFuseAttention;
+  trainStep.remarks = opts.remarks;
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); }))
+    return false;
+  if (printed(Stage::Grad))
+    return true;
+  if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm); }))
+    return false;
+  if (printed(Stage::Linalg))
+    return true;
+  gptc::FusionOptions fusion;
+  fusion.remarks = opts.remarks;
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildFusionPipeline(pm, fusion); }))
+    return false;
+  if (printed(Stage::Fused))
+    return true;
+  // The runtime reads names, shapes and settings from this string in the object.
+  if (manifest)
+    (*module)->setAttr("gptc.manifest", mlir::StringAttr::get(&context, *manifest));
+  if (!suffix.empty())
+    (*module)->setAttr("gptc.entry_suffix", mlir::StringAttr::get(&context, suffix));
+  gptc::LowerToLLVMOptions lowering;
+  lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); }))
+    return false;
+  if (printed(Stage::LLVMDialect))
+    return true;
+
+  llvm::LLVMContext llvmContext;
+  std::string error;
+  auto llvmModule = gptc::translateToLLVMIR(*module, llvmContext, opts.optLevel, error);
+  if (!llvmModule) {
+    std::cerr << "gptc: error: " << error << "\n";
+    return false;
+  }
+  if (opts.emit == Stage::LLVM) {
+    llvmModule->print(llvm::outs(), nullptr);
+    return true;
+  }
+  if (!gptc::writeObjectFile(*llvmModule, opts.optLevel, objectPath, error)) {
+    std::cerr << "gptc: error: " << error << "\n";
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -164,102 +288,62 @@ int main(int argc, char **argv) {
     std::cout << gptc::buildManifest(*checked, opts.dtype) << "\n";
     return 0;
   }
-  mlir::DialectRegistry registry;
-  gptc::registerGptcDialects(registry);
-  mlir::MLIRContext context(registry);
-  // Diagnostics from passes (--remarks, internal errors) point into the model.
-  llvm::SourceMgr modelSource;
-  if (auto text = llvm::MemoryBuffer::getFile(opts.input))
-    modelSource.AddNewSourceBuffer(std::move(*text), llvm::SMLoc());
-  mlir::SourceMgrDiagnosticHandler passDiagnostics(modelSource, &context, llvm::errs());
-  context.printOpOnDiagnostic(false);
-  gptc::MLIRGenOptions genOptions;
-  genOptions.useF64 = opts.dtype == "f64";
-  genOptions.fileName = opts.input;
-  mlir::OwningOpRef<mlir::ModuleOp> module = gptc::mlirGen(context, *checked, genOptions);
-  if (!module)
+  // One elaboration per compiled shape: the model as written, or one per length
+  // bucket (the bucket's lengths override the config constants of its inputs).
+  std::vector<gptc::CheckedProgram> shapes;
+  if (!elaborateBuckets(program, *checked, defines, diags, shapes))
     return 1;
-  if (opts.emit == Stage::NN) {
-    module->print(llvm::outs());
-    return 0;
-  }
+  std::string manifest = gptc::buildManifest(shapes[0], opts.dtype);
+  if (opts.emit < Stage::Obj) // a printed stage: the first shape's
+    return compileShape(opts, shapes[0], "", &manifest, "") ? 0 : 1;
+  if (opts.emit == Stage::Obj && shapes.size() > 1)
+    return fail("--emit=obj writes one object, but this model has " + std::to_string(shapes.size()) +
+                " length buckets (one object each): build the executable instead");
 
-  auto runStage = [&](llvm::function_ref<mlir::LogicalResult(mlir::OpPassManager &)> build) {
-    mlir::PassManager pm(&context);
-    if (failed(build(pm)) || failed(pm.run(*module))) {
-      std::cerr << "gptc: internal error: a compiler pass failed (see the message above)\n";
-      return false;
+  // Objects go to fresh temporary files (never over a file of the user's),
+  // except --emit=obj's; the buckets compile in parallel, one per core.
+  std::vector<std::string> objects;
+  for (size_t k = 0; k < shapes.size(); ++k) {
+    if (opts.emit == Stage::Obj) {
+      objects.push_back(opts.output);
+      continue;
     }
-    return true;
-  };
-  gptc::TrainStepOptions trainStep;
-  trainStep.fuseAttention = !opts.noFuseAttention;
-  trainStep.remarks = opts.remarks;
-  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); return mlir::success(); }))
-    return 1;
-  if (opts.emit == Stage::Grad) {
-    module->print(llvm::outs());
-    return 0;
-  }
-  if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm); return mlir::success(); }))
-    return 1;
-  if (opts.emit == Stage::Linalg) {
-    module->print(llvm::outs());
-    return 0;
-  }
-  gptc::FusionOptions fusion;
-  fusion.remarks = opts.remarks;
-  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildFusionPipeline(pm, fusion); return mlir::success(); }))
-    return 1;
-  if (opts.emit == Stage::Fused) {
-    module->print(llvm::outs());
-    return 0;
-  }
-  // The runtime reads names, shapes and settings from this string in the object.
-  (*module)->setAttr("gptc.manifest",
-                     mlir::StringAttr::get(&context, gptc::buildManifest(*checked, opts.dtype)));
-  gptc::LowerToLLVMOptions lowering;
-  lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
-  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); return mlir::success(); }))
-    return 1;
-  if (opts.emit == Stage::LLVMDialect) {
-    module->print(llvm::outs());
-    return 0;
-  }
-
-  llvm::LLVMContext llvmContext;
-  std::string error;
-  auto llvmModule = gptc::translateToLLVMIR(*module, llvmContext, opts.optLevel, error);
-  if (!llvmModule) {
-    std::cerr << "gptc: error: " << error << "\n";
-    return 1;
-  }
-  if (opts.emit == Stage::LLVM) {
-    llvmModule->print(llvm::outs(), nullptr);
-    return 0;
-  }
-  // The object for the linker goes to a fresh temporary file: never over a
-  // file of the user's.
-  std::string objectPath = opts.output;
-  if (opts.emit != Stage::Obj) {
     llvm::SmallString<128> tmp;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("gptc-model", "o", tmp)) {
-      std::cerr << "gptc: error: cannot create a temporary object file: " << ec.message() << "\n";
-      return 1;
-    }
-    objectPath = std::string(tmp);
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("gptc-model", "o", tmp))
+      return fail("cannot create a temporary object file: " + ec.message());
+    objects.push_back(std::string(tmp));
   }
-  if (!gptc::writeObjectFile(*llvmModule, opts.optLevel, objectPath, error)) {
-    std::cerr << "gptc: error: " << error << "\n";
+  auto removeObjects = [&] {
+    if (opts.emit != Stage::Obj)
+      for (const std::string &o : objects)
+        llvm::sys::fs::remove(o);
+  };
+  llvm::InitializeNativeTarget(); // once, before the threads that use it
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::vector<char> compiled(shapes.size(), 0);
+  size_t workers = std::max<size_t>(1, std::min<size_t>(shapes.size(), std::thread::hardware_concurrency()));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t k; (k = next++) < shapes.size();)
+      compiled[k] = compileShape(opts, shapes[k], gptc::entry::bucketSuffix((int64_t)k), k == 0 ? &manifest : nullptr,
+                                 objects[k], /*quietThreads=*/workers > 1);
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < workers; ++w)
+    threads.emplace_back(work);
+  work();
+  for (std::thread &t : threads)
+    t.join();
+  if (std::count(compiled.begin(), compiled.end(), 0) > 0) {
+    removeObjects();
     return 1;
   }
   if (opts.emit == Stage::Obj)
     return 0;
-  bool linked = gptc::linkExecutable(objectPath, runtimeDirectory(argv[0]), opts.output, error);
-  llvm::sys::fs::remove(objectPath);
-  if (!linked) {
-    std::cerr << "gptc: error: " << error << "\n";
-    return 1;
-  }
+  std::string error;
+  bool linked = gptc::linkExecutable(objects, runtimeDirectory(argv[0]), opts.output, error);
+  removeObjects();
+  if (!linked)
+    return fail(error);
   return 0;
 }

@@ -129,7 +129,15 @@ struct TrainSettings {
   std::string srcLang = "de", tgtLang = "en";
   int64_t minCount = 2, srcVocab = 0, tgtVocab = 0;
   bool sharedVocab = false;
+  // parallel: the compiled (source length, target length) shapes, shortest
+  // first; each has its own step functions (entry points suffixed _1, _2, ...
+  // after the first's). Empty: the one shape of the model's inputs.
+  std::vector<std::vector<int64_t>> buckets;
 };
+
+/// At most this many compiled length buckets (the runtime declares their
+/// entry points weak).
+inline constexpr int64_t kMaxBuckets = 8;
 
 /// torch.optim.AdamW's default weight decay (sgd's is 0).
 inline constexpr double kAdamWDefaultWeightDecay = 0.01;
@@ -186,6 +194,8 @@ inline constexpr const char *kGrad = "grad";               // params, inputs[, r
 inline constexpr const char *kTrainStep = "train_step";    // params, state, inputs[, rng], hyper -> loss, params', state'
 inline constexpr const char *kApplyGrads = "apply_grads";  // params, state, grads, hyper -> params', state'
 inline constexpr const char *kPrefix = "gptc_";            // the exported C symbol is gptc_NAME
+/// Bucket k > 0 of a model compiled for several shapes exports gptc_NAME_k.
+inline std::string bucketSuffix(int64_t k) { return k == 0 ? "" : "_" + std::to_string(k); }
 inline constexpr const char *kManifestSymbol = "gptc_manifest";
 /// The step functions of a model with dropout take this i64/float pair after
 /// the inputs: [seed, training] (training 0 turns dropout off).
@@ -246,6 +256,7 @@ inline constexpr const char *kMinCount = "min_count";
 inline constexpr const char *kSrcVocab = "src_vocab";
 inline constexpr const char *kTgtVocab = "tgt_vocab";
 inline constexpr const char *kSharedVocab = "shared_vocab";
+inline constexpr const char *kBuckets = "buckets"; // [[S, T], ...]
 } // namespace manifest_key
 
 } // namespace gptc

@@ -5,5 +5,5 @@ model m(x: f32[B, 4]) {
 }
 train { batch = 10  data = random()  optimiser = sgd(lr = 0.1) }
 
-# CHECK: {{.*}}train-unknown-setting.dsl:6:38: error: unknown train setting 'optimiser' (expected batch, epochs, steps, seed, validation, eval_interval, eval_iters, grad_accum, data, optimizer, schedule or clip)
+# CHECK: {{.*}}train-unknown-setting.dsl:6:38: error: unknown train setting 'optimiser' (expected batch, epochs, steps, seed, validation, eval_interval, eval_iters, grad_accum, data, optimizer, schedule, clip or buckets)
 # CHECK: 1 error generated.

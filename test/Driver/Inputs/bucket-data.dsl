@@ -1,0 +1,9 @@
+# Buckets are lengths of sentence pairs: they need parallel data.
+config { src_len = 8  tgt_len = 8 }
+model m(src: i32[B, src_len], tgt: i32[B, tgt_len], labels: i32[B, tgt_len]) {
+  param emb: f32[10, 4] = normal(0, 1)
+  out = embedding(tgt, emb) @ transpose(emb)
+  loss = cross_entropy(out, labels, ignore = 0)
+}
+train { data = random()
+  buckets = [(4, 4), (8, 8)]  batch = 2 }
