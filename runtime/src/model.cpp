@@ -9,6 +9,54 @@
 #include <stdexcept>
 
 namespace gptc {
+namespace {
+
+/// The step functions of one compiled shape.
+struct StepFunctions {
+  void (*forward)(void **), (*grad)(void **), (*trainStep)(void **), (*applyGrads)(void **);
+};
+
+#define GPTC_BUCKET(k) {gptc_forward_##k, gptc_grad_##k, gptc_train_step_##k, gptc_apply_grads_##k}
+const StepFunctions kBucketSteps[kMaxBuckets] = {
+    {gptc_forward, gptc_grad, gptc_train_step, gptc_apply_grads},
+    GPTC_BUCKET(1), GPTC_BUCKET(2), GPTC_BUCKET(3), GPTC_BUCKET(4), GPTC_BUCKET(5), GPTC_BUCKET(6), GPTC_BUCKET(7)};
+#undef GPTC_BUCKET
+
+} // namespace
+
+void Model::selectBucket(int64_t k) {
+  if (k == bucket_)
+    return;
+  if (k < 0 || k >= buckets())
+    throw std::runtime_error("bucket " + std::to_string(k) + " of a model compiled for " +
+                             std::to_string(buckets()) + " shapes");
+  if (!kBucketSteps[k].trainStep)
+    throw std::runtime_error("this executable lacks the step functions of bucket " + std::to_string(k) +
+                             " (recompile the model)");
+  parkedInputs_.resize(buckets());
+  parkedOut_.resize(buckets());
+  std::swap(inputs, parkedInputs_[bucket_]);
+  std::swap(out, parkedOut_[bucket_]);
+  bucket_ = k;
+  std::swap(inputs, parkedInputs_[k]);
+  std::swap(out, parkedOut_[k]);
+  if (!inputs.empty())
+    return;
+  // First use: the first input is [B, S_k], the others [B, T_k], out [B, T_k, ...].
+  const std::vector<int64_t> &lengths = m.train.buckets[k];
+  for (size_t c = 0; c < m.inputs.size(); ++c) {
+    std::vector<int64_t> shape = m.inputs[c].shape;
+    if (shape.size() >= 2)
+      shape[1] = lengths[c == 0 ? 0 : 1];
+    inputs.emplace_back(m.inputs[c].dtype, shape);
+  }
+  if (m.hasOutput) {
+    std::vector<int64_t> shape = m.outputShape;
+    if (shape.size() >= 2)
+      shape[1] = lengths[1];
+    out = Tensor(m.floatType, shape);
+  }
+}
 
 Model::Model(const Manifest &manifest) : m(manifest) {
   for (auto &p : m.params)
@@ -85,7 +133,7 @@ double Model::forward() {
   if (m.hasRng) buffers.push_back(rng.data());
   buffers.push_back(loss.data());
   if (m.hasOutput) buffers.push_back(out.data());
-  gptc_forward(buffers.data());
+  kBucketSteps[bucket_].forward(buffers.data());
   return loss.get(0);
 }
 
@@ -99,7 +147,7 @@ double Model::grad(std::vector<Tensor> &grads) {
   if (m.hasRng) buffers.push_back(rng.data());
   buffers.push_back(loss.data());
   for (Tensor &g : grads) buffers.push_back(g.data());
-  gptc_grad(buffers.data());
+  kBucketSteps[bucket_].grad(buffers.data());
   return loss.get(0);
 }
 
@@ -146,7 +194,7 @@ double Model::trainStep(const Settings &s, int64_t step, double lr) {
   buffers.push_back(loss.data());
   for (Tensor &p : nextParams_) buffers.push_back(p.data());
   for (Tensor &st : nextState_) buffers.push_back(st.data());
-  gptc_train_step(buffers.data());
+  kBucketSteps[bucket_].trainStep(buffers.data());
   std::swap(params, nextParams_);
   std::swap(state, nextState_);
   return loss.get(0);
@@ -165,7 +213,7 @@ void Model::applyGrads(const std::vector<Tensor> &grads, const Settings &s, int6
   buffers.push_back(hyper.data());
   for (Tensor &p : nextParams_) buffers.push_back(p.data());
   for (Tensor &st : nextState_) buffers.push_back(st.data());
-  gptc_apply_grads(buffers.data());
+  kBucketSteps[bucket_].applyGrads(buffers.data());
   std::swap(params, nextParams_);
   std::swap(state, nextState_);
 }

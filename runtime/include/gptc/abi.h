@@ -20,6 +20,23 @@ void gptc_grad(void **buffers);
 void gptc_train_step(void **buffers);
 void gptc_apply_grads(void **buffers);
 
+/// A model compiled for several length buckets exports bucket k's step
+/// functions as gptc_NAME_k (k = 1 .. kMaxBuckets - 1; bucket 0 is the plain
+/// names); weak, so a model without them links with null pointers.
+#define GPTC_BUCKET_ENTRY_POINTS(k)                                                                                \
+  void gptc_forward_##k(void **buffers) __attribute__((weak));                                                  \
+  void gptc_grad_##k(void **buffers) __attribute__((weak));                                                     \
+  void gptc_train_step_##k(void **buffers) __attribute__((weak));                                               \
+  void gptc_apply_grads_##k(void **buffers) __attribute__((weak));
+GPTC_BUCKET_ENTRY_POINTS(1)
+GPTC_BUCKET_ENTRY_POINTS(2)
+GPTC_BUCKET_ENTRY_POINTS(3)
+GPTC_BUCKET_ENTRY_POINTS(4)
+GPTC_BUCKET_ENTRY_POINTS(5)
+GPTC_BUCKET_ENTRY_POINTS(6)
+GPTC_BUCKET_ENTRY_POINTS(7)
+#undef GPTC_BUCKET_ENTRY_POINTS
+
 /// C[b] += op(A[b]) @ op(B[b]) for b < batch (accumulate != 0), or
 /// C[b] = op(A[b]) @ op(B[b]) (accumulate == 0: C's old contents are never
 /// read); row-major, C is [m, n], op(A) is [m, k], op(B) is [k, n]; op

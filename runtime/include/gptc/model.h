@@ -8,6 +8,7 @@
 #include "gptc/settings.h"
 #include "gptc/tensor.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,7 +21,7 @@ public:
 
   const Manifest &m;
   std::vector<Tensor> params, state; // state: per state kind, then per param
-  std::vector<Tensor> inputs;        // the current batch
+  std::vector<Tensor> inputs;        // the current batch (shaped for the current bucket)
   Tensor loss, out, hyper;
   Tensor rng; // [seed, training] for dropout, when the model has any
 
@@ -38,6 +39,12 @@ public:
   double grad(std::vector<Tensor> &grads);
   /// Dropout draws a fresh mask per seed while training and is off otherwise.
   void setDropout(uint64_t seed, bool training);
+  /// Length buckets (a model compiled with `buckets`): bucket k's step
+  /// functions run from now on, on inputs shaped [B, S_k] (the first input) and
+  /// [B, T_k] (the others), `out` [B, T_k, ...]. Each bucket keeps its buffers.
+  int64_t buckets() const { return std::max<int64_t>(1, (int64_t)m.train.buckets.size()); }
+  int64_t bucket() const { return bucket_; }
+  void selectBucket(int64_t k);
   /// One optimizer step (`step` counts from 0) at learning rate `lr`; returns
   /// the loss before it.
   double trainStep(const Settings &s, int64_t step, double lr);
@@ -52,6 +59,10 @@ private:
   // Params and state are double-buffered: a step reads one copy and writes the
   // other, then they swap.
   std::vector<Tensor> nextParams_, nextState_;
+  // The buffers of the buckets not selected (empty until first selected).
+  int64_t bucket_ = 0;
+  std::vector<std::vector<Tensor>> parkedInputs_;
+  std::vector<Tensor> parkedOut_;
 };
 
 } // namespace gptc
