@@ -63,3 +63,26 @@ func.func @backward(%q: tensor<2x2x3x4xf64>, %k: tensor<2x2x3x4xf64>, %v: tensor
   }
   return %dq, %dk, %dv : tensor<2x2x3x4xf64>, tensor<2x2x3x4xf64>, tensor<2x2x3x4xf64>
 }
+
+// -----
+
+// Padding keys: the kernel reads the keys' token ids ([B, Tk] = [2, 6] for a
+// batch of 4 = 2 sentences x 2 heads: entry n reads row n / 2) and hides the
+// keys whose id is key_pad, before the row's max.
+// CHECK-LABEL: func.func @padding_keys
+// CHECK-DAG: bufferization.to_memref %{{.*}} read_only : memref<2x6xi32>
+// CHECK: scf.parallel
+// CHECK: func.call @gptc_gemm_strided_f32
+// CHECK: %[[ROW:[a-z0-9_]+]] = arith.divui %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} : index
+// CHECK: %[[TOKEN:[a-z0-9_]+]] = memref.load %{{[a-z0-9_]+}}[%[[ROW]], %{{[a-z0-9_]+}}] : memref<2x6xi32>
+// CHECK: %[[PAD:[a-z0-9_]+]] = arith.constant 1 : i32
+// CHECK: %[[IS:[a-z0-9_]+]] = arith.cmpi eq, %[[TOKEN]], %[[PAD]] : i32
+// CHECK: arith.select %[[IS]]
+// CHECK: arith.maxnumf
+func.func @padding_keys(%q: tensor<4x3x8xf32>, %k: tensor<4x6x8xf32>, %v: tensor<4x6x8xf32>, %src: tensor<2x6xi32>) -> (tensor<4x3x8xf32>, tensor<4x3xf32>) {
+  %out, %lse = nn.attention %q, %k, %v keys %src : tensor<2x6xi32> {key_pad = 1 : i64} : tensor<4x3x8xf32>, tensor<4x6x8xf32>, tensor<4x6x8xf32> -> tensor<4x3x8xf32>, tensor<4x3xf32> score {
+  ^bb0(%raw: f32):
+    nn.score_yield %raw : f32
+  }
+  return %out, %lse : tensor<4x3x8xf32>, tensor<4x3xf32>
+}
