@@ -3,11 +3,13 @@
 // RUN: gptc-opt %s -split-input-file --gptc-parallelize-loops | FileCheck %s
 // RUN: gptc-opt %s -split-input-file --gptc-parallelize-loops=min-work=1 | FileCheck %s --check-prefix=ALL
 
-// A [256, 128] elementwise nest: 32768 bodies >= 16384, parallel over both
-// dimensions (OpenMP collapses them).
+// A [256, 128] elementwise nest: 32768 bodies >= 16384, parallel over the
+// 256 rows; the innermost dimension stays a sequential loop inside (one the
+// vectoriser widens, not an OpenMP-collapsed index divided per element).
 // CHECK-LABEL: func.func @big
-// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c256, %c128)
-// CHECK-NOT: scf.for
+// CHECK: scf.parallel (%[[I:[a-z0-9_]+]]) = (%c0) to (%c256)
+// CHECK-NEXT: scf.for %[[J:[a-z0-9_]+]] = %c0 to %c128
+// CHECK-NEXT: memref.store %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}[%[[I]], %[[J]]]
 func.func @big(%a: memref<256x128xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -70,6 +72,26 @@ func.func @small(%a: memref<64x32xf32>) {
   %one = arith.constant 1.0 : f32
   scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c32) step (%c1, %c1) {
     memref.store %one, %a[%i, %j] : memref<64x32xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Leading dimensions with fewer than 64 iterations do not give every thread
+// work: the nest stays parallel over both dimensions.
+// CHECK-LABEL: func.func @few_rows
+// CHECK: scf.parallel (%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}) = (%c0, %c0) to (%c32, %c1024)
+// CHECK-NOT: scf.for
+func.func @few_rows(%a: memref<32x1024xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c1024 = arith.constant 1024 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c32, %c1024) step (%c1, %c1) {
+    memref.store %one, %a[%i, %j] : memref<32x1024xf32>
     scf.reduce
   }
   return
