@@ -38,6 +38,15 @@ int trainMain(int argc, char **argv) {
     PrepareOptions prepareOptions;
     CLI::App *prepare = app.add_subcommand("prepare", "write nanoGPT-style token files from a text file");
     addPrepareOptions(*prepare, prepareOptions);
+    TranslateOptions translateOptions;
+    CLI::App *translate = app.add_subcommand(
+        "translate", "translate " + manifest.train.srcLang + " sentences (stdin, one per line, read to the end) to " +
+                         manifest.train.tgtLang + " (stdout) with a checkpoint of this translation model");
+    addTranslateOptions(*translate, translateOptions, manifest);
+    BleuOptions bleuOptions;
+    CLI::App *bleu = app.add_subcommand("bleu", "translate a corpus split with a checkpoint of this translation "
+                                                "model and score it with corpus BLEU");
+    addBleuOptions(*bleu, bleuOptions, manifest);
     CLI::App *info = app.add_subcommand("info", "print the compiled model's manifest (JSON)");
     app.require_subcommand(0, 1);
     if (int rc = cli::parse(app, argc, argv, prog); rc >= 0)
@@ -47,6 +56,10 @@ int trainMain(int argc, char **argv) {
       return runSample(manifest, sampleOptions);
     if (*prepare)
       return runPrepare(prepareOptions);
+    if (*translate)
+      return runTranslate(manifest, translateOptions);
+    if (*bleu)
+      return runBleu(manifest, bleuOptions);
     if (*info) {
       std::printf("%s\n", manifestToJson(manifest).c_str());
       return 0;

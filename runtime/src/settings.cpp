@@ -10,7 +10,7 @@ namespace gptc {
 
 void addTrainOptions(CLI::App &app, Settings &s) {
   auto nonNegative = cli::NonNegative;
-  app.add_option("--data", s.dataDir, "dataset: IDX directory (idx_images), text file (text), token directory (tokens)")
+  app.add_option("--data", s.dataDir, "dataset: IDX directory (idx_images), text file (text), token directory (tokens), corpus directory (parallel)")
       ->type_name("PATH");
   app.add_option("--epochs", s.epochs, "passes over the training set")->check(nonNegative)->type_name("N");
   app.add_option("--steps", s.steps, "stop after N optimizer steps (overrides --epochs)")->check(nonNegative)->type_name("N");
@@ -27,7 +27,7 @@ void addTrainOptions(CLI::App &app, Settings &s) {
   app.add_option("--max-train", s.maxTrain, "use only the first N training examples")->check(nonNegative)->type_name("N");
   app.add_option("--eval-interval", s.evalInterval, "evaluate every N steps (0: every epoch for images, at the end for text)")
       ->check(nonNegative)->type_name("N");
-  app.add_option("--eval-iters", s.evalIters, "batches per loss estimate (text; 0: the compiled default)")
+  app.add_option("--eval-iters", s.evalIters, "batches per loss estimate (text; 0: the compiled default), val batches measured (parallel; 0: all)")
       ->check(nonNegative)->type_name("N");
   app.add_option("--clip", s.clip, "clip gradients to global norm X (0: off)")->check(nonNegative)->type_name("X");
   app.add_option("--grad-accum", s.gradAccum, "average the gradients of N micro-batches per optimizer step")

@@ -195,6 +195,13 @@ std::vector<std::string> tokenize(std::string_view line) {
   return tokens;
 }
 
+std::string joinTokens(const std::vector<std::string> &tokens) {
+  std::string text;
+  for (size_t i = 0; i < tokens.size(); ++i)
+    text += (i == 0 ? "" : " ") + tokens[i];
+  return text;
+}
+
 // ---- Vocabulary -----------------------------------------------------------
 
 namespace {
@@ -211,8 +218,12 @@ void Vocabulary::add(const std::string &token) {
   tokens_.push_back(token);
 }
 
-Vocabulary Vocabulary::build(const std::vector<std::vector<std::string>> &sentences, int64_t minCount) {
+Vocabulary Vocabulary::build(const std::vector<std::vector<std::string>> &sentences, int64_t minCount,
+                             int64_t maxSize) {
   Vocabulary vocab;
+  if (maxSize != 0 && maxSize < vocab.size())
+    throw std::invalid_argument("Vocabulary::build: a cap of " + std::to_string(maxSize) +
+                                " entries leaves no room for the 4 specials");
   std::unordered_map<std::string, int64_t> counts;
   for (const std::vector<std::string> &sentence : sentences)
     for (const std::string &token : sentence) {
@@ -228,6 +239,8 @@ Vocabulary Vocabulary::build(const std::vector<std::vector<std::string>> &senten
   std::sort(kept.begin(), kept.end(), [](const auto &a, const auto &b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
+  if (maxSize != 0 && (int64_t)kept.size() > maxSize - vocab.size())
+    kept.resize((size_t)(maxSize - vocab.size()));
   for (const auto &entry : kept)
     vocab.add(entry.first);
   return vocab;
@@ -334,15 +347,6 @@ struct TokenizedSplit {
   std::vector<std::vector<std::string>> src, tgt;
 };
 
-/// DIR/<split>.<lang> or else DIR/<split>.<lang>.gz; "" when neither exists.
-std::string findSide(const std::string &dir, const std::string &split, const std::string &lang) {
-  std::string plain = dir + "/" + split + "." + lang;
-  for (const std::string &path : {plain, plain + ".gz"})
-    if (exists(path))
-      return path;
-  return "";
-}
-
 std::vector<std::vector<std::string>> tokenizeFile(const std::string &path) {
   std::vector<std::vector<std::string>> sentences;
   for (const std::string &line : readLines(path))
@@ -354,7 +358,7 @@ std::vector<std::vector<std::string>> tokenizeFile(const std::string &path) {
 /// empty unless `required`.
 TokenizedSplit readSplit(const std::string &dir, const std::string &split, const std::string &srcLang,
                          const std::string &tgtLang, bool required) {
-  std::string srcPath = findSide(dir, split, srcLang), tgtPath = findSide(dir, split, tgtLang);
+  std::string srcPath = findCorpusFile(dir, split, srcLang), tgtPath = findCorpusFile(dir, split, tgtLang);
   if (srcPath.empty() && tgtPath.empty() && !required)
     return {};
   for (const auto &[path, lang] : {std::pair{srcPath, srcLang}, std::pair{tgtPath, tgtLang}})
@@ -394,6 +398,14 @@ ParallelSplit encodeSplit(const TokenizedSplit &text, const Vocabulary &srcVocab
 
 } // namespace
 
+std::string findCorpusFile(const std::string &dir, const std::string &split, const std::string &lang) {
+  std::string plain = dir + "/" + split + "." + lang;
+  for (const std::string &path : {plain, plain + ".gz"})
+    if (exists(path))
+      return path;
+  return "";
+}
+
 std::vector<std::string> readLines(const std::string &path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0)
@@ -431,7 +443,7 @@ std::vector<std::string> readLines(const std::string &path) {
 }
 
 ParallelCorpus loadParallelCorpus(const std::string &dir, const std::string &srcLang, const std::string &tgtLang,
-                                  int64_t minCount, bool sharedVocab) {
+                                  int64_t minCount, bool sharedVocab, int64_t srcCap, int64_t tgtCap) {
   TokenizedSplit train = readSplit(dir, "train", srcLang, tgtLang, true);
   TokenizedSplit val = readSplit(dir, "val", srcLang, tgtLang, false);
   TokenizedSplit test = readSplit(dir, "test_2016_flickr", srcLang, tgtLang, false);
@@ -441,15 +453,79 @@ ParallelCorpus loadParallelCorpus(const std::string &dir, const std::string &src
   if (sharedVocab) {
     std::vector<std::vector<std::string>> both = train.src;
     both.insert(both.end(), train.tgt.begin(), train.tgt.end());
-    corpus.srcVocab = corpus.tgtVocab = Vocabulary::build(both, minCount);
+    int64_t cap = srcCap == 0 ? tgtCap : tgtCap == 0 ? srcCap : std::min(srcCap, tgtCap);
+    corpus.srcVocab = corpus.tgtVocab = Vocabulary::build(both, minCount, cap);
   } else {
-    corpus.srcVocab = Vocabulary::build(train.src, minCount);
-    corpus.tgtVocab = Vocabulary::build(train.tgt, minCount);
+    corpus.srcVocab = Vocabulary::build(train.src, minCount, srcCap);
+    corpus.tgtVocab = Vocabulary::build(train.tgt, minCount, tgtCap);
   }
   corpus.train = encodeSplit(train, corpus.srcVocab, corpus.tgtVocab);
   corpus.val = encodeSplit(val, corpus.srcVocab, corpus.tgtVocab);
   corpus.test = encodeSplit(test, corpus.srcVocab, corpus.tgtVocab);
   return corpus;
+}
+
+namespace {
+constexpr const char *kVocabulariesHeader = "gptc parallel vocabularies 1";
+
+/// "NAME COUNT\n" and the vocabulary's lines.
+void appendSide(std::string &text, const char *name, const Vocabulary &vocab) {
+  text += std::string("\n") + name + " " + std::to_string(vocab.size()) + "\n" + vocab.serialize();
+}
+
+/// Reads "NAME COUNT" at line `at` and the COUNT lines after it; moves `at` past them.
+Vocabulary readSide(const std::vector<std::string> &lines, size_t &at, const std::string &name) {
+  std::string where = "the vocabularies' line " + std::to_string(at + 1);
+  if (at >= lines.size())
+    throw std::runtime_error("the vocabularies end before the \"" + name + " COUNT\" line");
+  const std::string &line = lines[at];
+  std::string prefix = name + " ";
+  std::string digits = line.compare(0, prefix.size(), prefix) == 0 ? line.substr(prefix.size()) : "";
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+    throw std::runtime_error(where + " is \"" + line + "\", expected \"" + name + " COUNT\"");
+  size_t count = (size_t)std::stoul(digits);
+  if (lines.size() - at - 1 < count)
+    throw std::runtime_error(where + " announces " + std::to_string(count) + " " + name + " entries but only " +
+                             std::to_string(lines.size() - at - 1) + " lines follow");
+  std::string entries;
+  for (size_t i = at + 1; i <= at + count; ++i)
+    entries += (i == at + 1 ? "" : "\n") + lines[i];
+  at += count + 1;
+  try {
+    return Vocabulary::deserialize(entries);
+  } catch (const std::runtime_error &e) {
+    throw std::runtime_error("the " + name + " vocabulary: " + e.what());
+  }
+}
+} // namespace
+
+std::string serializeVocabularies(const Vocabulary &src, const Vocabulary &tgt) {
+  std::string text = kVocabulariesHeader;
+  appendSide(text, "src", src);
+  appendSide(text, "tgt", tgt);
+  return text;
+}
+
+void deserializeVocabularies(const std::string &text, Vocabulary &src, Vocabulary &tgt) {
+  std::vector<std::string> lines;
+  for (size_t start = 0;;) {
+    size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos)
+      break;
+    start = end + 1;
+  }
+  if (lines[0] != kVocabulariesHeader)
+    throw std::runtime_error("not the vocabularies of a translation model (the text does not start with \"" +
+                             std::string(kVocabulariesHeader) + "\")");
+  size_t at = 1;
+  Vocabulary source = readSide(lines, at, "src");
+  Vocabulary target = readSide(lines, at, "tgt");
+  if (at != lines.size())
+    throw std::runtime_error("the vocabularies have " + std::to_string(lines.size() - at) +
+                             " lines past the tgt entries");
+  src = std::move(source);
+  tgt = std::move(target);
 }
 
 // ---- BLEU -------------------------------------------------------------------

@@ -92,7 +92,7 @@ TEST(Manifest, RejectsMissingKeysAndWrongTypes) {
 TEST(Manifest, RejectsOtherVersionsAndText) {
   json j = goodManifest();
   j["gptc_manifest"] = 1;
-  EXPECT_EQ(errorOf(j), "model manifest: manifest.gptc_manifest: version 1, but this runtime reads version 2 "
+  EXPECT_EQ(errorOf(j), "model manifest: manifest.gptc_manifest: version 1, but this runtime reads version 3 "
                         "(recompile the model)");
   EXPECT_THROW(gptc::parseManifest("gptc-manifest 1\nbatch 10\n"), std::runtime_error);
   EXPECT_THROW(gptc::parseManifest("[1, 2]"), std::runtime_error);

@@ -2,6 +2,8 @@
 // line.lower()), vocabularies, corpus BLEU against sacreBLEU, the parallel
 // corpus loader on files written here (and on Multi30k when it is present),
 // and length-bucketed batches.
+#include "gptc/safetensors.h"
+#include "gptc/text.h"
 #include "gptc/translation.h"
 
 #include <gtest/gtest.h>
@@ -141,6 +143,74 @@ TEST(Vocabulary, SerializeRoundTrips) {
     EXPECT_EQ(back.id(v.token(i)), i);
   }
   EXPECT_EQ(Vocabulary::deserialize(Vocabulary().serialize()).size(), 4);
+}
+
+TEST(Vocabulary, CapKeepsTheMostFrequentTokens) {
+  std::vector<Tokens> sentences = {{"b", "a", "c", "z"}, {"a", "b", "d", "z"}, {"a", "<unk>"}, {"y", "x"}};
+  // By count then bytes: a b z c d x y.
+  EXPECT_EQ(Vocabulary::build(sentences, 1, 6).serialize(), "<pad>\n<unk>\n<bos>\n<eos>\na\nb");
+  EXPECT_EQ(Vocabulary::build(sentences, 1, 4).size(), 4);
+  EXPECT_EQ(Vocabulary::build(sentences, 1, 100).size(), 11);
+  EXPECT_EQ(Vocabulary::build(sentences, 2, 9).size(), 7); // min_count leaves fewer than the cap
+  for (int64_t cap : {1, 3, -1})
+    EXPECT_THROW(Vocabulary::build(sentences, 1, cap), std::invalid_argument) << cap;
+}
+
+TEST(Vocabulary, BothVocabulariesRoundTripThroughACheckpoint) {
+  // What a parallel-data run stores (serializeVocabularies) goes into the
+  // checkpoint's metadata as hex (saveCheckpoint) and comes back.
+  Vocabulary src = Vocabulary::build({{"zwei", "männer", ".", "\xff"}, {"zwei", "."}}, 1);
+  Vocabulary tgt = Vocabulary::build({{"two", "men", "."}}, 1);
+  std::string text = gptc::serializeVocabularies(src, tgt);
+  EXPECT_EQ(text, "gptc parallel vocabularies 1\nsrc 8\n" + src.serialize() + "\ntgt 7\n" + tgt.serialize());
+  char name[] = "/tmp/gptc-vocab-XXXXXX";
+  int fd = mkstemp(name);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  gptc::Tensor t(gptc::DType::F32, {2});
+  t.fill(1);
+  gptc::saveSafetensors(name, {{"w", &t}}, {{"gptc.vocab_hex", gptc::vocabToHex(text)}});
+  gptc::SafetensorsFile f = gptc::loadSafetensors(name);
+  std::remove(name);
+  Vocabulary src2, tgt2;
+  gptc::deserializeVocabularies(gptc::vocabFromHex(f.metadata.at("gptc.vocab_hex")), src2, tgt2);
+  EXPECT_EQ(src2.serialize(), src.serialize());
+  EXPECT_EQ(tgt2.serialize(), tgt.serialize());
+  EXPECT_EQ(src2.id("\xff"), src.id("\xff"));
+
+  // A vocabulary the size of Multi30k's (tens of thousands of entries) fits the metadata too.
+  std::vector<Tokens> many(1, Tokens{});
+  for (int i = 0; i < 30000; ++i)
+    many[0].push_back("wort" + std::to_string(i));
+  Vocabulary big = Vocabulary::build(many, 1);
+  std::string bigText = gptc::serializeVocabularies(big, big);
+  gptc::saveSafetensors(name, {{"w", &t}}, {{"gptc.vocab_hex", gptc::vocabToHex(bigText)}});
+  gptc::SafetensorsFile g = gptc::loadSafetensors(name);
+  std::remove(name);
+  EXPECT_EQ(gptc::vocabFromHex(g.metadata.at("gptc.vocab_hex")), bigText);
+}
+
+TEST(Vocabulary, MalformedVocabulariesAreErrors) {
+  Vocabulary a, b;
+  std::string specials = Vocabulary().serialize();
+  for (const std::string &text :
+       {std::string(""), std::string("abcdef"), std::string("gptc parallel vocabularies 1"),
+        "gptc parallel vocabularies 1\nsrc 4\n" + specials,                         // no tgt
+        "gptc parallel vocabularies 1\nsrc 5\n" + specials + "\ntgt 4\n" + specials, // count too large
+        "gptc parallel vocabularies 1\nsrc x\n" + specials + "\ntgt 4\n" + specials,
+        "gptc parallel vocabularies 1\ntgt 4\n" + specials + "\nsrc 4\n" + specials,
+        "gptc parallel vocabularies 1\nsrc 4\n" + specials + "\ntgt 4\n" + specials + "\nmore",
+        "gptc parallel vocabularies 1\nsrc 3\n<pad>\n<unk>\n<bos>\ntgt 4\n" + specials})
+    EXPECT_THROW(gptc::deserializeVocabularies(text, a, b), std::runtime_error) << text;
+  // A language model's characters are not a translation model's vocabularies.
+  try {
+    gptc::deserializeVocabularies("\nabc", a, b);
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("not the vocabularies of a translation model"), std::string::npos) << e.what();
+  }
+  gptc::deserializeVocabularies("gptc parallel vocabularies 1\nsrc 4\n" + specials + "\ntgt 4\n" + specials, a, b);
+  EXPECT_EQ(a.size(), 4);
 }
 
 TEST(Vocabulary, MalformedTextIsAnError) {
@@ -336,6 +406,25 @@ TEST(Parallel, LoadsPlainAndGzipSplits) {
   EXPECT_EQ(shared.srcVocab.serialize(), shared.tgtVocab.serialize());
   EXPECT_EQ(shared.srcVocab.id("ein"), shared.tgtVocab.id("ein"));
   EXPECT_NE(shared.srcVocab.id("runs"), Vocabulary::kUnk);
+}
+
+TEST(Parallel, VocabularyCapsTurnRarerTokensIntoUnk) {
+  TempDir dir;
+  dir.write("train.de", "Ein Hund läuft.\nEin Mann läuft.\nZwei Hunde.\n");
+  dir.write("train.en", "A dog runs.\nA man runs.\nTwo dogs.\n");
+  // de by count: "." 3, "ein" 2, "läuft" 2; a cap of 6 keeps "." and "ein".
+  gptc::ParallelCorpus c = gptc::loadParallelCorpus(dir.path(), "de", "en", 1, false, 6, 0);
+  EXPECT_EQ(c.srcVocab.size(), 6);
+  EXPECT_EQ(c.srcVocab.id("läuft"), Vocabulary::kUnk);
+  EXPECT_EQ(c.srcVocab.decode(c.train.src[0]), "ein <unk> <unk> .");
+  EXPECT_EQ(c.train.unknownSrc, 2 + 2 + 2);
+  EXPECT_EQ(c.tgtVocab.size(), 4 + 7); // no cap: a . runs dog man two dogs
+  // Shared: the smaller nonzero cap, so every id fits both embeddings.
+  gptc::ParallelCorpus shared = gptc::loadParallelCorpus(dir.path(), "de", "en", 1, true, 0, 5);
+  EXPECT_EQ(shared.srcVocab.size(), 5);
+  EXPECT_EQ(shared.tgtVocab.size(), 5);
+  EXPECT_EQ(gptc::loadParallelCorpus(dir.path(), "de", "en", 1, true, 7, 5).srcVocab.size(), 5);
+  EXPECT_THROW(gptc::loadParallelCorpus(dir.path(), "de", "en", 1, false, 2, 0), std::invalid_argument);
 }
 
 TEST(Parallel, MismatchedLineCountsNameBothFilesAndCounts) {

@@ -195,6 +195,10 @@ void Checker::checkParallelData(Expr &e, TrainSettings &train) {
   if (b.slots[6])
     if (auto v = constArg(b.slots[6], "'shared_vocab' (1 or 0)"))
       train.sharedVocab = *v != 0;
+  // The caps keep every token id inside the model's embedding tables.
+  if (!b.slots[4] || !b.slots[5])
+    error(e.loc, "'parallel' needs the vocabulary sizes the model's embeddings have: src_vocab = N, tgt_vocab = M "
+                 "(the loader keeps at most that many tokens of each language)");
 }
 
 /// buckets = [(S1, T1), (S2, T2), ...]: the (source, target) lengths the model

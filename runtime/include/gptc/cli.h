@@ -9,7 +9,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace gptc::cli {
 

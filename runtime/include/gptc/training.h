@@ -1,6 +1,6 @@
 // The one training loop of every generated `train`, over a source of batches:
-// images by epoch (idx_images, random) or windows of a token stream by step
-// (text, tokens). The loop owns the policy that is the same for every model:
+// images by epoch (idx_images, random), windows of a token stream by step
+// (text, tokens), or sentence pairs by epoch (parallel). The loop owns the policy that is the same for every model:
 // resume, learning-rate schedule, gradient accumulation, dropout seeding, the
 // NaN check, when to evaluate, log and checkpoint, and the JSON summary. A
 // source owns what differs: which examples make micro-batch i, how to measure
@@ -19,9 +19,12 @@ namespace gptc {
 
 /// What one evaluation measured (NaN / -1: not measured by this source).
 struct Evaluation {
-  double trainLoss = NAN; // text: estimated on train windows; images: the mean over the steps since the last one
+  double trainLoss = NAN; // text: estimated on train windows; images, parallel: the mean over the steps since the last one
   double valLoss = NAN, testLoss = NAN;
   double valAccuracy = -1, testAccuracy = -1;
+  // parallel: exp(valLoss), and the fraction of val target tokens (not
+  // padding) whose argmax is the label.
+  double valPerplexity = NAN, valTokenAccuracy = -1;
 };
 
 class BatchSource {
@@ -40,10 +43,12 @@ public:
   /// Measures the model with dropout off, after `stepsDone` steps; `runningLoss`
   /// is the mean training loss since the last evaluation.
   virtual Evaluation evaluate(Model &model, const Settings &s, int64_t stepsDone, double runningLoss) = 0;
-  /// Examples (images) or tokens (text) in one micro-batch, for the throughput.
-  virtual int64_t itemsPerBatch(const Model &model) const = 0;
-  virtual const char *itemName() const = 0; // "examples" | "tokens"
-  /// Stored in checkpoints (text: the characters of the token ids).
+  /// Examples (images), tokens (text) or target tokens that are not padding
+  /// (parallel) in the micro-batch loadTrainBatch loaded last, for the throughput.
+  virtual int64_t batchItems(const Model &model) const = 0;
+  virtual const char *itemName() const = 0; // "examples" | "tokens" | "target_tokens"
+  /// Stored in checkpoints (text: the characters of the token ids; parallel:
+  /// both vocabularies, see serializeVocabularies).
   virtual std::string vocabulary() const { return {}; }
 };
 

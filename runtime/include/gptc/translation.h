@@ -30,6 +30,9 @@ namespace gptc {
 /// the same tokens); the tokens of valid UTF-8 are valid UTF-8.
 std::vector<std::string> tokenize(std::string_view line);
 
+/// The tokens joined by single spaces: a line of tokenized text.
+std::string joinTokens(const std::vector<std::string> &tokens);
+
 /// Words <-> ids. Ids 0..3 are the specials; words follow by frequency.
 class Vocabulary {
 public:
@@ -39,11 +42,14 @@ public:
   Vocabulary();
 
   /// The specials, then every token seen at least `minCount` times in
-  /// `sentences`, by descending count, ties by the token's bytes. A token
-  /// spelled like a special is counted as that special (it adds no entry).
-  /// Throws std::invalid_argument on an empty token or one containing '\n'
-  /// (tokenize never makes either; serialize could not store them).
-  static Vocabulary build(const std::vector<std::vector<std::string>> &sentences, int64_t minCount);
+  /// `sentences`, by descending count, ties by the token's bytes, at most
+  /// `maxSize` entries in all (specials included; 0: no cap), so a cap keeps
+  /// the most frequent tokens. A token spelled like a special is counted as
+  /// that special (it adds no entry). Throws std::invalid_argument on an empty
+  /// token or one containing '\n' (tokenize never makes either; serialize
+  /// could not store them), or on a cap other than 0 below 4 (the specials).
+  static Vocabulary build(const std::vector<std::vector<std::string>> &sentences, int64_t minCount,
+                          int64_t maxSize = 0);
 
   /// The id of `token`, kUnk when it is not in the vocabulary.
   int32_t id(const std::string &token) const;
@@ -79,6 +85,10 @@ private:
 /// the file when it is missing, a directory, or a corrupt or truncated gzip.
 std::vector<std::string> readLines(const std::string &path);
 
+/// DIR/<split>.<lang>, or else DIR/<split>.<lang>.gz: the file of one side of
+/// a corpus split; "" when neither exists.
+std::string findCorpusFile(const std::string &dir, const std::string &split, const std::string &lang);
+
 /// One split of a parallel corpus: src[i] translates to tgt[i]. Sentences are
 /// ids without <bos>/<eos> (the caller adds them).
 struct ParallelSplit {
@@ -96,14 +106,28 @@ struct ParallelCorpus {
 /// Loads DIR/{train,val,test_2016_flickr}.{srcLang,tgtLang}, each file plain
 /// or, when the plain name is missing, DIR/<split>.<lang>.gz. Lines are
 /// tokenized with tokenize(); the vocabularies come from the train split only,
-/// keeping tokens seen at least `minCount` times (sharedVocab: one vocabulary
-/// built from both sides, used for both). The two files of a split must have
+/// keeping tokens seen at least `minCount` times, at most `srcCap` / `tgtCap`
+/// entries with the specials (0: no cap; tokens past the cap are <unk> in
+/// every split). sharedVocab: one vocabulary built from both sides, used for
+/// both, capped by the smaller nonzero cap (its ids must fit both the source
+/// and the target embedding). Throws std::invalid_argument on a cap other
+/// than 0 below 4.
+/// The two files of a split must have
 /// the same number of lines. A val or test split whose two files are both
 /// missing is left empty; train is required and must not be empty. Throws
 /// std::runtime_error naming the files: the paths tried for a missing file,
 /// both files and both line counts for a mismatch.
 ParallelCorpus loadParallelCorpus(const std::string &dir, const std::string &srcLang, const std::string &tgtLang,
-                                  int64_t minCount, bool sharedVocab);
+                                  int64_t minCount, bool sharedVocab, int64_t srcCap = 0, int64_t tgtCap = 0);
+
+/// Both vocabularies of a translation model in one text (what its checkpoints
+/// store, so translating needs no data): "gptc parallel vocabularies 1", then
+/// "src N" and N lines (Vocabulary::serialize), then "tgt M" and M lines.
+std::string serializeVocabularies(const Vocabulary &src, const Vocabulary &tgt);
+/// The inverse of serializeVocabularies; throws std::runtime_error saying
+/// what is malformed (another header, a count that does not match the lines,
+/// a bad vocabulary).
+void deserializeVocabularies(const std::string &text, Vocabulary &src, Vocabulary &tgt);
 
 /// Corpus BLEU of tokenized hypotheses against one tokenized reference each.
 struct BleuScore {

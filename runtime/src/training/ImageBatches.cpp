@@ -48,7 +48,7 @@ public:
     measure(model, data_.test, e.testLoss, e.testAccuracy);
     return e;
   }
-  int64_t itemsPerBatch(const Model &model) const override { return model.m.train.batch; }
+  int64_t batchItems(const Model &model) const override { return model.m.train.batch; }
   const char *itemName() const override { return "examples"; }
 
 private:

@@ -90,7 +90,7 @@ public:
     e.valLoss = estimate(model, data_.val, s.seed, 1, k, iters);
     return e;
   }
-  int64_t itemsPerBatch(const Model &model) const override {
+  int64_t batchItems(const Model &model) const override {
     return model.inputs[0].shape()[0] * model.inputs[0].shape()[1];
   }
   const char *itemName() const override { return "tokens"; }

@@ -15,10 +15,13 @@ namespace gptc {
 
 std::unique_ptr<BatchSource> makeImageBatches(const Manifest &m, const Settings &s);
 std::unique_ptr<BatchSource> makeTextWindows(const Manifest &m, const Settings &s);
+std::unique_ptr<BatchSource> makeParallelBatches(const Manifest &m, const Settings &s);
 
 std::unique_ptr<BatchSource> loadBatchSource(const Manifest &m, const Settings &s) {
   if (isLanguageData(s.data))
     return makeTextWindows(m, s);
+  if (s.data == DataKind::Parallel)
+    return makeParallelBatches(m, s);
   return makeImageBatches(m, s);
 }
 
@@ -54,12 +57,14 @@ void accumulate(Tensor &dst, const Tensor &src, bool first) {
 
 /// One optimizer step: on one batch, or on the mean gradient of grad_accum
 /// micro-batches (step * K + k: the examples a K times larger batch would see).
-/// Each micro-batch draws its own dropout masks. Returns the mean loss.
+/// Each micro-batch draws its own dropout masks. Returns the mean loss; adds
+/// the items of the micro-batches to `items`.
 double trainOneStep(Model &model, BatchSource &source, const Settings &s, int64_t step, double lr,
-                    std::vector<Tensor> &grads, std::vector<Tensor> &sum) {
+                    std::vector<Tensor> &grads, std::vector<Tensor> &sum, int64_t &items) {
   int64_t K = s.gradAccum;
   if (K <= 1) {
     source.loadTrainBatch(model, s, step);
+    items += source.batchItems(model);
     model.setDropout(dropoutSeed(s.seed, step), true);
     return model.trainStep(s, step, lr);
   }
@@ -69,6 +74,7 @@ double trainOneStep(Model &model, BatchSource &source, const Settings &s, int64_
   double loss = 0;
   for (int64_t k = 0; k < K; ++k) {
     source.loadTrainBatch(model, s, step * K + k);
+    items += source.batchItems(model);
     model.setDropout(dropoutSeed(s.seed, step * K + k), true);
     loss += model.grad(grads);
     for (size_t i = 0; i < grads.size(); ++i)
@@ -93,8 +99,14 @@ std::string fixed(double v, const char *fmt) {
 
 int runTraining(Model &model, BatchSource &source, Settings &s) {
   Progress progress;
-  if (!s.resume.empty())
+  if (!s.resume.empty()) {
     loadCheckpoint(s.resume, model, s, progress);
+    // Token ids mean what the vocabulary says: other data would silently
+    // train the checkpoint's embeddings on other words.
+    if (!progress.vocab.empty() && progress.vocab != source.vocabulary())
+      throw std::runtime_error(s.resume + ": the checkpoint's vocabulary differs from the data's (other data, or "
+                                          "other vocabulary settings, than the run that wrote it?)");
+  }
   progress.vocab = source.vocabulary();
   const int64_t total = source.totalSteps(s), perEpoch = source.stepsPerEpoch(s);
   if (total <= 0 && isLanguageData(s.data))
@@ -113,8 +125,7 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
   auto start = clock::now();
   auto secondsSince = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
   double trainSeconds = 0, runningSum = 0, windowSum = 0;
-  int64_t trainedSteps = 0, runningCount = 0, windowCount = 0;
-  int64_t itemsPerStep = source.itemsPerBatch(model) * s.gradAccum;
+  int64_t trainedSteps = 0, trainedItems = 0, runningCount = 0, windowCount = 0;
   Evaluation last;
   std::vector<Tensor> grads, gradSum;
 
@@ -138,6 +149,9 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
       std::string accuracy = e.valAccuracy >= 0 ? "  val acc " + fixed(e.valAccuracy, "%.4f") + "  test acc " +
                                                       fixed(e.testAccuracy, "%.4f")
                                                 : "";
+      if (e.valTokenAccuracy >= 0)
+        accuracy += "  val ppl " + fixed(e.valPerplexity, "%.2f") + "  val token acc " +
+                    fixed(e.valTokenAccuracy, "%.4f");
       std::printf("step %6lld%s  train loss %s  val loss %s%s%s  lr %.2e  %.1f ms/step\n", (long long)done,
                   epoch.c_str(), fixed(e.trainLoss, "%.4f").c_str(), fixed(e.valLoss, "%.4f").c_str(),
                   improved ? " (best)" : "", accuracy.c_str(), lr, msPerStep);
@@ -155,6 +169,10 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
         line["test_loss"] = rounded(e.testLoss);
         line["test_accuracy"] = rounded(e.testAccuracy, 1e4);
       }
+      if (e.valTokenAccuracy >= 0) {
+        line["val_ppl"] = rounded(e.valPerplexity, 1e3);
+        line["val_token_accuracy"] = rounded(e.valTokenAccuracy, 1e4);
+      }
       line["lr"] = lr;
       line["ms_per_step"] = rounded(msPerStep, 1e3);
       line["seconds"] = rounded(secondsSince(start), 1e2);
@@ -171,7 +189,8 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
     evaluateAt(0);
   for (int64_t step = progress.step; step < total; ++step) {
     auto t0 = clock::now();
-    double loss = trainOneStep(model, source, s, step, learningRateAt(s, step, total), grads, gradSum);
+    double loss =
+        trainOneStep(model, source, s, step, learningRateAt(s, step, total), grads, gradSum, trainedItems);
     trainSeconds += secondsSince(t0);
     ++trainedSteps;
     if (!std::isfinite(loss))
@@ -210,11 +229,15 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
     summary["test_accuracy"] = rounded(last.testAccuracy, 1e4);
     summary["best_test_accuracy"] = progress.best >= 0 ? rounded(progress.best, 1e4) : json(nullptr);
   }
+  if (last.valTokenAccuracy >= 0) {
+    summary["val_ppl"] = rounded(last.valPerplexity, 1e3);
+    summary["val_token_accuracy"] = rounded(last.valTokenAccuracy, 1e4);
+  }
   summary["seconds"] = rounded(seconds, 1e2);
   summary["train_seconds"] = rounded(trainSeconds, 1e2);
   summary["ms_per_step"] = rounded(trainedSteps ? 1000 * trainSeconds / trainedSteps : 0, 1e3);
   summary[std::string(source.itemName()) + "_per_second"] =
-      rounded(trainSeconds > 0 ? (double)(trainedSteps * itemsPerStep) / trainSeconds : 0, 1e1);
+      rounded(trainSeconds > 0 ? (double)trainedItems / trainSeconds : 0, 1e1);
   std::printf("%s\n", summary.dump().c_str());
   return 0;
 }

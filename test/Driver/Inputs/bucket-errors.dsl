@@ -6,7 +6,7 @@ model m(src: i32[B, 8], tgt: i32[B, tgt_len], labels: i32[B, tgt_len]) {
   loss = cross_entropy(out, labels, ignore = 0)
 }
 train {
-  data = parallel("nowhere")
+  data = parallel("nowhere", src_vocab = 10, tgt_vocab = 10)
   buckets = [(4, 4), (8, 8)]
   batch = 2
 }

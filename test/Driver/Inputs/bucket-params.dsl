@@ -7,4 +7,4 @@ model m(src: i32[B, src_len], tgt: i32[B, tgt_len], labels: i32[B, tgt_len]) {
   out = embedding(tgt, emb) @ transpose(emb) + memory
   loss = cross_entropy(out, labels, ignore = 0)
 }
-train { data = parallel("nowhere")  buckets = [(4, 4), (8, 8)]  batch = 2 }
+train { data = parallel("nowhere", src_vocab = 10, tgt_vocab = 10)  buckets = [(4, 4), (8, 8)]  batch = 2 }
