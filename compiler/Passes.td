@@ -29,6 +29,20 @@ def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
   let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
 }
 
+def SplitEncoder : Pass<"gptc-split-encoder", "mlir::ModuleOp"> {
+  let summary = "Splits @forward at its first input into @encode and @decode (decoding without re-encoding)";
+  let description = [{
+    For a sequence-to-sequence model: @encode(forward's args) -> (memory...)
+    computes every value that depends on the first input (the source) alone and
+    that the target side reads; @decode(forward's args, memory...) -> forward's
+    results computes the rest. Ops that depend on neither side are cloned where
+    needed. The memory's types go to the module attribute gptc.encoder_outputs
+    (exported as gptc_encoder_outputs); each must be batch-major (leading
+    dimension a multiple of the batch), so the runtime can keep one sentence's rows.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+}
+
 def ConvertNNToLinalg : Pass<"gptc-convert-nn-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers nn ops to linalg/tensor/arith/math on tensors";
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
@@ -70,6 +84,20 @@ def FuseElementwise : Pass<"gptc-fuse-elementwise", "mlir::ModuleOp"> {
     parallel, so matmuls stay named ops that lower to the runtime's GEMM.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def PromoteReductions : Pass<"gptc-promote-reductions"> {
+  let summary = "Reduction loops carry their accumulator in a register (scf.for iter_args), reassociable";
+  let description = [{
+    A loop that loads and stores one loop-invariant element of a buffer it
+    touches nowhere else, while every other buffer it uses is provably other
+    memory (different allocations, or an allocation against an argument),
+    loads it once before the loop, carries it as an iter_arg and stores it
+    once after. The op that combines it with each iteration's value gets the
+    `reassoc` fast-math flag, so LLVM may vectorise the reduction (a summation
+    order fixed at compile time, the same for any thread count).
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
 def ApproximateMath : Pass<"gptc-approximate-math"> {

@@ -81,9 +81,10 @@ train {
   data      = parallel("multi30k", src = "de", tgt = "en", min_count = 2,
                        src_vocab = src_vocab, tgt_vocab = tgt_vocab)   # or ./translate --data DIR
   batch     = 128
-  buckets   = [(16, 16), (24, 24), (32, 32), (48, 48)]   # (src_len, tgt_len): a batch takes the
-                                                         # shortest that fits its longest pair
+  buckets   = [(12, 11), (14, 14), (17, 17), (20, 20),   # (src_len, tgt_len): a batch takes the
+               (24, 23), (28, 29), (32, 34), (48, 48)]   # shortest that fits its longest pair
   epochs    = 10
   optimizer = adamw(lr = 5e-4, betas = (0.9, 0.98), eps = 1e-9, weight_decay = 0)   # Adam
+  schedule  = cosine(warmup = 200, min_lr = 1e-5)   # to min_lr at the last step
   clip      = 1.0
 }

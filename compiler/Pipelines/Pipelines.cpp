@@ -50,6 +50,9 @@ void buildTrainStepPipeline(OpPassManager &pm, const TrainStepOptions &options) 
   pm.addPass(createApplyOptimizer());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Decoding calls @encode once per sentence and @decode once per token.
+  if (options.splitEncoder)
+    pm.addPass(createSplitEncoder());
 }
 
 void buildLowerToLinalgPipeline(OpPassManager &pm) {
@@ -96,6 +99,7 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   // for LLVM's vectoriser, which needs no libm calls in the loop body.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createParallelizeLoops());
+  pm.addNestedPass<func::FuncOp>(createPromoteReductions());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertSCFToOpenMPPass());

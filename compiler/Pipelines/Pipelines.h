@@ -2,6 +2,7 @@
 // of `gptc-opt --gptc-lower-to-llvm` checks exactly what the driver does.
 //
 //   gptc-build-train-step : nn @forward -> + @grad (autodiff) -> + @train_step (optimizer)
+//                           [-> + @encode, @decode (split-encoder=1, sequence-to-sequence models)]
 //   gptc-lower-to-linalg  : nn -> linalg on tensors, elementwise chains fused
 //   gptc-lower-to-llvm    : bufferize, out-params, deallocation, GEMM calls, loops,
 //                           LLVM dialect with the runtime's entry points
@@ -35,6 +36,9 @@ struct TrainStepOptions : mlir::PassPipelineOptions<TrainStepOptions> {
                              llvm::cl::init(true)};
   Option<bool> remarks{*this, "remarks", llvm::cl::desc("explain every softmax left out of a fused attention"),
                        llvm::cl::init(false)};
+  Option<bool> splitEncoder{*this, "split-encoder",
+                            llvm::cl::desc("also split @forward into @encode and @decode at its first input"),
+                            llvm::cl::init(false)};
 };
 void buildTrainStepPipeline(mlir::OpPassManager &pm, const TrainStepOptions &options);
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);

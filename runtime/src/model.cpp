@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 
 namespace gptc {
@@ -14,11 +15,15 @@ namespace {
 /// The step functions of one compiled shape.
 struct StepFunctions {
   void (*forward)(void **), (*grad)(void **), (*trainStep)(void **), (*applyGrads)(void **);
+  void (*encode)(void **), (*decode)(void **); // sequence-to-sequence models only
+  const char *encoderOutputs;                 // the memory's types, one line per tensor
 };
 
-#define GPTC_BUCKET(k) {gptc_forward_##k, gptc_grad_##k, gptc_train_step_##k, gptc_apply_grads_##k}
+#define GPTC_BUCKET(k)                                                                                             \
+  {gptc_forward_##k, gptc_grad_##k,   gptc_train_step_##k,     gptc_apply_grads_##k,                            \
+   gptc_encode_##k,  gptc_decode_##k, gptc_encoder_outputs_##k}
 const StepFunctions kBucketSteps[kMaxBuckets] = {
-    {gptc_forward, gptc_grad, gptc_train_step, gptc_apply_grads},
+    {gptc_forward, gptc_grad, gptc_train_step, gptc_apply_grads, gptc_encode, gptc_decode, gptc_encoder_outputs},
     GPTC_BUCKET(1), GPTC_BUCKET(2), GPTC_BUCKET(3), GPTC_BUCKET(4), GPTC_BUCKET(5), GPTC_BUCKET(6), GPTC_BUCKET(7)};
 #undef GPTC_BUCKET
 
@@ -35,11 +40,14 @@ void Model::selectBucket(int64_t k) {
                              " (recompile the model)");
   parkedInputs_.resize(buckets());
   parkedOut_.resize(buckets());
+  parkedMemory_.resize(buckets());
   std::swap(inputs, parkedInputs_[bucket_]);
   std::swap(out, parkedOut_[bucket_]);
+  std::swap(memory, parkedMemory_[bucket_]);
   bucket_ = k;
   std::swap(inputs, parkedInputs_[k]);
   std::swap(out, parkedOut_[k]);
+  std::swap(memory, parkedMemory_[k]);
   if (!inputs.empty())
     return;
   // First use: the first input is [B, S_k], the others [B, T_k], out [B, T_k, ...].
@@ -134,6 +142,60 @@ double Model::forward() {
   buffers.push_back(loss.data());
   if (m.hasOutput) buffers.push_back(out.data());
   kBucketSteps[bucket_].forward(buffers.data());
+  return loss.get(0);
+}
+
+bool Model::hasEncoder() const {
+  for (int64_t k = 0; k < buckets(); ++k)
+    if (!kBucketSteps[k].encode || !kBucketSteps[k].decode || !kBucketSteps[k].encoderOutputs)
+      return false;
+  return true;
+}
+
+/// The memory tensors described by `text` (gptc::entry::kEncoderOutputsSymbol).
+static std::vector<Tensor> memoryTensors(const char *text, int64_t batch) {
+  std::vector<Tensor> memory;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string dtype;
+    fields >> dtype;
+    std::vector<int64_t> shape;
+    for (int64_t d; fields >> d;)
+      shape.push_back(d);
+    if ((dtype != "f32" && dtype != "f64" && dtype != "i32") || shape.empty() || shape[0] % batch != 0)
+      throw std::runtime_error("the compiled model describes an encoder output as '" + line +
+                               "' (expected a batch-major f32, f64 or i32 tensor)");
+    memory.emplace_back(dtype == "f32" ? DType::F32 : dtype == "f64" ? DType::F64 : DType::I32, shape);
+  }
+  return memory;
+}
+
+void Model::encode() {
+  if (!hasEncoder())
+    throw std::logic_error("Model::encode: the model was compiled without @encode / @decode");
+  if (memory.empty())
+    memory = memoryTensors(kBucketSteps[bucket_].encoderOutputs, m.train.batch);
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &in : inputs) buffers.push_back(in.data());
+  if (m.hasRng) buffers.push_back(rng.data());
+  for (Tensor &t : memory) buffers.push_back(t.data());
+  kBucketSteps[bucket_].encode(buffers.data());
+}
+
+double Model::decode() {
+  if (memory.empty())
+    throw std::logic_error("Model::decode before Model::encode in this bucket");
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &in : inputs) buffers.push_back(in.data());
+  if (m.hasRng) buffers.push_back(rng.data());
+  for (Tensor &t : memory) buffers.push_back(t.data());
+  buffers.push_back(loss.data());
+  if (m.hasOutput) buffers.push_back(out.data());
+  kBucketSteps[bucket_].decode(buffers.data());
   return loss.get(0);
 }
 

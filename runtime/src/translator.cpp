@@ -96,6 +96,7 @@ std::vector<std::vector<std::string>> Translator::translate(const std::vector<st
   sources_.clear();
   for (size_t i : order)
     sources_.push_back(encoded[i]);
+  memoryRows_.assign(sources_.size(), std::vector<std::vector<std::vector<char>>>(buckets_.size()));
   options.maxLen = std::min(options.maxLen, maxTargetTokens());
   std::vector<std::vector<int32_t>> ids =
       decode((int64_t)sources_.size(), [this](const std::vector<PrefixRow> &rows) { return score(rows); }, options,
@@ -104,7 +105,62 @@ std::vector<std::vector<std::string>> Translator::translate(const std::vector<st
   for (size_t k = 0; k < order.size(); ++k)
     for (int32_t id : ids[k])
       translations[order[k]].push_back(tgtVocab_.token(id));
+  memoryRows_.clear();
   return translations;
+}
+
+void Translator::fillSource(int64_t b, int64_t sentence) {
+  // Rows past the last prefix hold an empty sentence (<eos>): a row of padding
+  // alone would hide every key from the attention.
+  static const std::vector<int32_t> kEmpty;
+  int64_t S = model_.inputs[0].shape()[1];
+  int32_t *src = model_.inputs[0].as<int32_t>() + b * S;
+  const std::vector<int32_t> &source = sentence >= 0 ? sources_[(size_t)sentence] : kEmpty;
+  std::fill(src, src + S, Vocabulary::kPad);
+  std::copy(source.begin(), source.end(), src);
+  src[source.size()] = Vocabulary::kEos;
+}
+
+void Translator::loadMemory(const std::vector<PrefixRow> &rows, size_t first, size_t end) {
+  int64_t B = batchRows(), k = model_.bucket();
+  // Encode, B at a time, the sentences of these rows not yet encoded in this bucket.
+  std::vector<int64_t> missing;
+  for (size_t r = first; r < end; ++r) {
+    int64_t sentence = rows[r].sentence;
+    if (memoryRows_[(size_t)sentence][(size_t)k].empty() &&
+        std::find(missing.begin(), missing.end(), sentence) == missing.end())
+      missing.push_back(sentence);
+  }
+  for (size_t at = 0; at < missing.size(); at += (size_t)B) {
+    size_t count = std::min(missing.size() - at, (size_t)B);
+    for (int64_t b = 0; b < B; ++b)
+      fillSource(b, b < (int64_t)count ? missing[at + (size_t)b] : -1);
+    model_.encode();
+    ++encodeCalls_;
+    for (size_t i = 0; i < count; ++i) {
+      std::vector<std::vector<char>> &kept = memoryRows_[(size_t)missing[at + i]][(size_t)k];
+      for (const Tensor &t : model_.memory) {
+        size_t rowBytes = t.bytes() / (size_t)B;
+        const char *row = static_cast<const char *>(t.data()) + i * rowBytes;
+        kept.emplace_back(row, row + rowBytes);
+      }
+    }
+  }
+  // Row b of every memory tensor: its sentence's kept rows (zeros past the last row).
+  for (size_t m = 0; m < model_.memory.size(); ++m) {
+    Tensor &t = model_.memory[m];
+    size_t rowBytes = t.bytes() / (size_t)B;
+    char *data = static_cast<char *>(t.data());
+    for (int64_t b = 0; b < B; ++b) {
+      size_t r = first + (size_t)b;
+      if (r < end) {
+        const std::vector<char> &kept = memoryRows_[(size_t)rows[r].sentence][(size_t)k][m];
+        std::copy(kept.begin(), kept.end(), data + (size_t)b * rowBytes);
+      } else {
+        std::fill(data + (size_t)b * rowBytes, data + (size_t)(b + 1) * rowBytes, 0);
+      }
+    }
+  }
 }
 
 std::vector<std::vector<double>> Translator::score(const std::vector<PrefixRow> &rows) {
@@ -126,25 +182,24 @@ std::vector<std::vector<double>> Translator::score(const std::vector<PrefixRow> 
     if (chosen < 0)
       throw std::logic_error("decoding asked for a prefix longer than every compiled target length");
     model_.selectBucket(chosen);
-    int64_t S = model_.inputs[0].shape()[1], T = model_.inputs[1].shape()[1];
-    int32_t *src = model_.inputs[0].as<int32_t>(), *tgt = model_.inputs[1].as<int32_t>();
-    std::fill(src, src + B * S, Vocabulary::kPad);
+    if (reusesEncoder())
+      loadMemory(rows, first, end);
+    int64_t T = model_.inputs[1].shape()[1];
+    int32_t *tgt = model_.inputs[1].as<int32_t>();
     std::fill(tgt, tgt + B * T, Vocabulary::kPad);
     model_.inputs[2].fill(Vocabulary::kPad); // no labels: the loss is not used
-    // Rows past the last prefix hold an empty sentence (<eos> / <bos>): a row
-    // of padding alone would hide every key from the attention.
-    static const std::vector<int32_t> kEmpty;
     for (int64_t b = 0; b < B; ++b) {
       size_t r = first + (size_t)b;
-      const std::vector<int32_t> &source = r < end ? sources_[(size_t)rows[r].sentence] : kEmpty;
-      std::copy(source.begin(), source.end(), src + b * S);
-      src[b * S + (int64_t)source.size()] = Vocabulary::kEos;
+      fillSource(b, r < end ? rows[r].sentence : -1); // decode reads src for the padding masks
       if (r < end)
         std::copy(rows[r].prefix.begin(), rows[r].prefix.end(), tgt + b * T);
       else
-        tgt[b * T] = Vocabulary::kBos;
+        tgt[b * T] = Vocabulary::kBos; // an empty target
     }
-    model_.forward();
+    if (reusesEncoder())
+      model_.decode();
+    else
+      model_.forward();
     ++forwardCalls_;
     int64_t V = model_.out.shape()[2];
     for (size_t r = first; r < end; ++r) {

@@ -19,6 +19,31 @@ module attributes {gptc.manifest = "gptc-manifest 1\nmodel m\n"} {
 
 // -----
 
+// A split sequence-to-sequence model of length bucket 2: encode and decode get
+// entry points too, and the memory's types become gptc_encoder_outputs_2.
+// CHECK-LABEL: llvm.func @encode_2
+// CHECK: llvm.func @gptc_encode_2(%{{.*}}: !llvm.ptr)
+// CHECK: llvm.call @encode_2(
+// CHECK: llvm.func @gptc_decode_2(%{{.*}}: !llvm.ptr)
+// CHECK: llvm.call @decode_2(
+// CHECK: llvm.mlir.global external constant @gptc_encoder_outputs_2("f32 8 4 12 16\0Ai32 8 12\0A\00")
+module attributes {gptc.entry_suffix = "_2", gptc.encoder_outputs = [tensor<8x4x12x16xf32>, tensor<8x12xi32>]} {
+  llvm.func @encode(%a: !llvm.ptr, %b: !llvm.ptr) {
+    llvm.return
+  }
+  llvm.func @decode(%a: !llvm.ptr, %b: !llvm.ptr, %c: !llvm.ptr) {
+    llvm.return
+  }
+}
+
+// -----
+
+// expected-error @+1 {{an encoder output of type 'tensor<2xi1>' (f32, f64 or i32 only)}}
+module attributes {gptc.encoder_outputs = [tensor<2xi1>]} {
+}
+
+// -----
+
 module {
   // expected-error @+1 {{must take only pointers and return nothing}}
   llvm.func @grad(%a: !llvm.ptr, %n: i64) {

@@ -40,12 +40,14 @@ def sinusoidal(length, d):
 
 
 class Transformer(nn.Module):
-    def __init__(self, src_vocab, tgt_vocab, d, heads, ff, layers):
+    def __init__(self, src_vocab, tgt_vocab, d, heads, ff, layers, dropout=0.0, max_len=64):
         super().__init__()
         self.d = d
         self.src_emb = nn.Parameter(torch.zeros(src_vocab, d))
         self.tgt_emb = nn.Parameter(torch.zeros(tgt_vocab, d))
-        kw = dict(dim_feedforward=ff, dropout=0.0, batch_first=True, norm_first=False)
+        self.register_buffer("positions", sinusoidal(max_len, d), persistent=False)
+        self.dropout = nn.Dropout(dropout)
+        kw = dict(dim_feedforward=ff, dropout=dropout, batch_first=True, norm_first=False)
         self.encoder = nn.ModuleList([nn.TransformerEncoderLayer(d, heads, **kw) for _ in range(layers)])
         self.decoder = nn.ModuleList([nn.TransformerDecoderLayer(d, heads, **kw) for _ in range(layers)])
 
@@ -53,10 +55,10 @@ class Transformer(nn.Module):
         S, T = src.size(1), tgt.size(1)
         src_pad, tgt_pad = src == PAD, tgt == PAD
         causal = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
-        x = F.embedding(src, self.src_emb) * math.sqrt(self.d) + sinusoidal(S, self.d)
+        x = self.dropout(F.embedding(src, self.src_emb) * math.sqrt(self.d) + self.positions[:S])
         for layer in self.encoder:
             x = layer(x, src_key_padding_mask=src_pad)
-        y = F.embedding(tgt, self.tgt_emb) * math.sqrt(self.d) + sinusoidal(T, self.d)
+        y = self.dropout(F.embedding(tgt, self.tgt_emb) * math.sqrt(self.d) + self.positions[:T])
         for layer in self.decoder:
             y = layer(y, x, tgt_mask=causal, tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=src_pad)
         logits = y @ self.tgt_emb.t()

@@ -31,7 +31,7 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
     }
 
     for (StringRef name : {gptc::entry::kForward, gptc::entry::kGrad, gptc::entry::kTrainStep,
-                           gptc::entry::kApplyGrads}) {
+                           gptc::entry::kApplyGrads, gptc::entry::kEncode, gptc::entry::kDecode}) {
       auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
       if (!fn)
         continue;
@@ -60,14 +60,33 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
       eb.create<LLVM::ReturnOp>(loc, ValueRange{});
     }
 
-    auto manifest = module->getAttrOfType<StringAttr>("gptc.manifest");
-    if (manifest) {
-      std::string text = manifest.getValue().str();
+    auto exportString = [&](StringRef symbol, std::string text) {
       text.push_back('\0');
       auto arrayType = LLVM::LLVMArrayType::get(IntegerType::get(&getContext(), 8), text.size());
-      b.create<LLVM::GlobalOp>(module.getLoc(), arrayType, /*isConstant=*/true,
-                               LLVM::Linkage::External, gptc::entry::kManifestSymbol, b.getStringAttr(text));
+      b.create<LLVM::GlobalOp>(module.getLoc(), arrayType, /*isConstant=*/true, LLVM::Linkage::External, symbol,
+                               b.getStringAttr(text));
+    };
+    if (auto manifest = module->getAttrOfType<StringAttr>("gptc.manifest")) {
+      exportString(gptc::entry::kManifestSymbol, manifest.getValue().str());
       module->removeAttr("gptc.manifest");
+    }
+    // gptc-split-encoder's memory types, for the runtime's buffers.
+    if (auto memory = module->getAttrOfType<ArrayAttr>("gptc.encoder_outputs")) {
+      std::string text;
+      for (Attribute attr : memory) {
+        auto type = cast<RankedTensorType>(cast<TypeAttr>(attr).getValue());
+        Type elem = type.getElementType();
+        if (!elem.isF32() && !elem.isF64() && !elem.isInteger(32)) {
+          module.emitError("gptc-emit-entry-points: an encoder output of type ") << type << " (f32, f64 or i32 only)";
+          return signalPassFailure();
+        }
+        text += elem.isF32() ? "f32" : elem.isF64() ? "f64" : "i32";
+        for (int64_t d : type.getShape())
+          text += " " + std::to_string(d);
+        text += "\n";
+      }
+      exportString((gptc::entry::kEncoderOutputsSymbol + suffix), text);
+      module->removeAttr("gptc.encoder_outputs");
     }
   }
 };

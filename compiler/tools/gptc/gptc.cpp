@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -46,6 +47,7 @@ struct Options {
   // -O2: -O3 gives no faster steps on the GPT examples and its unrolling makes
   // LLVM take minutes on a training step of a few layers (measured: 131 s vs 14 s).
   int optLevel = 2;
+  std::string buckets; // --buckets: "S:T,S:T,..." in place of the train section's
   int errorLimit = 20;
   bool remarks = false;
   bool noFuseAttention = false;
@@ -73,6 +75,10 @@ int parseOptions(int argc, char **argv, Options &opts) {
       ->allow_extra_args(false); // one name=value per -D, so `-D a=1 model.dsl` leaves the model alone
   app.add_option("--error-limit", opts.errorLimit, "stop printing errors after N (default 20; 0: no limit)")
       ->check(gptc::cli::NonNegative);
+  app.add_option("--buckets", opts.buckets,
+                 "compile these (source, target) length buckets instead of the train section's: S:T,S:T,... "
+                 "(fewer shapes compile faster)")
+      ->type_name("S:T,...");
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
   app.add_flag("--no-fuse-attention", opts.noFuseAttention,
                "keep attention as separate ops (matmul, softmax, ...) that store the [T, T] scores");
@@ -157,6 +163,7 @@ bool elaborateBuckets(gptc::Program &program, const gptc::CheckedProgram &checke
                   << "' changes shape; every bucket trains the same weights\n";
         return false;
       }
+    shape->train.buckets = buckets; // the list compiled (gptc --buckets may have replaced the model's)
     shapes.push_back(std::move(*shape));
   }
   return true;
@@ -205,6 +212,7 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   gptc::TrainStepOptions trainStep;
   trainStep.fuseAttention = !opts.noFuseAttention;
   trainStep.remarks = opts.remarks;
+  trainStep.splitEncoder = checked.train.data == gptc::DataKind::Parallel; // translation: ./train translate
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); }))
     return false;
   if (printed(Stage::Grad))
@@ -282,6 +290,25 @@ int main(int argc, char **argv) {
   if (diags.hadErrors()) {
     std::cerr << diags.errorCount() << " error" << (diags.errorCount() == 1 ? "" : "s") << " generated.\n";
     return 1;
+  }
+
+  if (!opts.buckets.empty()) {
+    if (checked->train.buckets.empty())
+      return fail("--buckets: the model's train section has no 'buckets' to replace");
+    std::vector<std::vector<int64_t>> buckets;
+    std::stringstream list(opts.buckets);
+    for (std::string pair; std::getline(list, pair, ',');) {
+      long long S = 0, T = 0;
+      char colon = 0, extra = 0;
+      if (std::sscanf(pair.c_str(), "%lld %c %lld %c", &S, &colon, &T, &extra) != 3 || colon != ':' || S < 1 ||
+          T < 1)
+        return fail("--buckets expects S:T pairs of positive lengths separated by commas, got '" + pair + "'");
+      buckets.push_back({S, T});
+    }
+    if (buckets.empty() || buckets.size() > (size_t)gptc::kMaxBuckets)
+      return fail("--buckets takes 1 to " + std::to_string(gptc::kMaxBuckets) + " buckets, got " +
+                  std::to_string(buckets.size()));
+    checked->train.buckets = buckets;
   }
 
   if (opts.emit == Stage::Manifest) { // what the runtime will read (`./train info` prints it back)

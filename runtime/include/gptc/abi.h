@@ -7,6 +7,10 @@
 //   grad       : params..., inputs...                  -> loss, d(params)...
 //   train_step : params..., state..., inputs..., hyper -> loss, params'..., state'...
 //   apply_grads: params..., state..., grads..., hyper  -> params'..., state'...
+// A sequence-to-sequence model also exports (weak: others link without them)
+//   encode     : params..., inputs...[, rng]            -> memory...
+//   decode     : params..., inputs...[, rng], memory... -> loss[, out]
+// and gptc_encoder_outputs, the memory's types (gptc::entry::kEncoderOutputsSymbol).
 // The runtime defines the GEMM the compiled code calls for matmuls.
 #ifndef GPTC_RUNTIME_ABI_H
 #define GPTC_RUNTIME_ABI_H
@@ -19,6 +23,9 @@ void gptc_forward(void **buffers);
 void gptc_grad(void **buffers);
 void gptc_train_step(void **buffers);
 void gptc_apply_grads(void **buffers);
+void gptc_encode(void **buffers) __attribute__((weak));
+void gptc_decode(void **buffers) __attribute__((weak));
+extern const char gptc_encoder_outputs[] __attribute__((weak));
 
 /// A model compiled for several length buckets exports bucket k's step
 /// functions as gptc_NAME_k (k = 1 .. kMaxBuckets - 1; bucket 0 is the plain
@@ -27,7 +34,10 @@ void gptc_apply_grads(void **buffers);
   void gptc_forward_##k(void **buffers) __attribute__((weak));                                                  \
   void gptc_grad_##k(void **buffers) __attribute__((weak));                                                     \
   void gptc_train_step_##k(void **buffers) __attribute__((weak));                                               \
-  void gptc_apply_grads_##k(void **buffers) __attribute__((weak));
+  void gptc_apply_grads_##k(void **buffers) __attribute__((weak));                                              \
+  void gptc_encode_##k(void **buffers) __attribute__((weak));                                                   \
+  void gptc_decode_##k(void **buffers) __attribute__((weak));                                                   \
+  extern const char gptc_encoder_outputs_##k[] __attribute__((weak));
 GPTC_BUCKET_ENTRY_POINTS(1)
 GPTC_BUCKET_ENTRY_POINTS(2)
 GPTC_BUCKET_ENTRY_POINTS(3)

@@ -41,6 +41,7 @@ struct TranslateOptions {
   int64_t beam = 1, maxLen = 100;
   int64_t batchRows = 0; // 0: the compiled batch
   double alpha = 0.7;
+  bool reencode = false; // run the whole model for every token (a check of the encoder reuse)
 };
 void addTranslateOptions(CLI::App &translate, TranslateOptions &o, const Manifest &m);
 int runTranslate(const Manifest &m, const TranslateOptions &o);

@@ -193,6 +193,12 @@ inline constexpr const char *kForward = "forward";         // params, inputs[, r
 inline constexpr const char *kGrad = "grad";               // params, inputs[, rng] -> loss, d(params)
 inline constexpr const char *kTrainStep = "train_step";    // params, state, inputs[, rng], hyper -> loss, params', state'
 inline constexpr const char *kApplyGrads = "apply_grads";  // params, state, grads, hyper -> params', state'
+// Sequence-to-sequence models (gptc-split-encoder) also export:
+inline constexpr const char *kEncode = "encode";            // params, inputs[, rng] -> memory...
+inline constexpr const char *kDecode = "decode";            // params, inputs[, rng], memory... -> loss[, out]
+/// The memory's tensors, one line each: "<f32|f64|i32> d0 d1 ...", leading
+/// dimension batch-major (a multiple of the batch); per bucket, with its suffix.
+inline constexpr const char *kEncoderOutputsSymbol = "gptc_encoder_outputs";
 inline constexpr const char *kPrefix = "gptc_";            // the exported C symbol is gptc_NAME
 /// Bucket k > 0 of a model compiled for several shapes exports gptc_NAME_k.
 inline std::string bucketSuffix(int64_t k) { return k == 0 ? "" : "_" + std::to_string(k); }

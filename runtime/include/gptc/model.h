@@ -35,6 +35,15 @@ public:
 
   /// The loss (and `out`) of the current batch.
   double forward();
+  /// Sequence-to-sequence models (compiled with @encode / @decode): encode()
+  /// computes `memory` from the params and the first input (the source);
+  /// decode() computes what forward() does from `memory` and the other inputs,
+  /// without the encoder. Every memory tensor is batch-major: row b's values
+  /// are the contiguous numel / B elements at b * numel / B.
+  bool hasEncoder() const;
+  std::vector<Tensor> memory; // the current bucket's (empty until encode())
+  void encode();
+  double decode();
   /// The loss, and dloss/dparam for every param into `grads`.
   double grad(std::vector<Tensor> &grads);
   /// Dropout draws a fresh mask per seed while training and is off otherwise.
@@ -63,6 +72,7 @@ private:
   int64_t bucket_ = 0;
   std::vector<std::vector<Tensor>> parkedInputs_;
   std::vector<Tensor> parkedOut_;
+  std::vector<std::vector<Tensor>> parkedMemory_;
 };
 
 } // namespace gptc

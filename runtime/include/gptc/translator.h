@@ -1,7 +1,9 @@
 // A translation model in the runtime: the contract of its inputs (src, tgt,
 // labels) and output checked against the manifest, its compiled length
 // buckets, and translating sentences with a checkpoint of it (train translate,
-// train bleu) through the model's forward step.
+// train bleu). A model compiled with @encode / @decode (gptc-split-encoder) runs
+// its encoder once per sentence and bucket and keeps the result; otherwise
+// every token runs the whole forward step.
 #ifndef GPTC_RUNTIME_TRANSLATOR_H
 #define GPTC_RUNTIME_TRANSLATOR_H
 
@@ -43,8 +45,16 @@ public:
   int64_t maxTargetTokens() const;
   /// Model rows per forward call.
   int64_t batchRows() const { return model_.m.train.batch; }
-  /// Forward calls made so far.
+  /// Forward (or decode) calls made so far.
   int64_t forwardCalls() const { return forwardCalls_; }
+  /// Encoder calls made so far (0 when every token runs the whole model).
+  int64_t encodeCalls() const { return encodeCalls_; }
+  /// Whether decoding reuses each sentence's encoder output (the model has
+  /// @encode / @decode and setReencode(true) was not called).
+  bool reusesEncoder() const { return model_.hasEncoder() && !reencode_; }
+  /// Runs the whole model for every token even when it has @encode / @decode
+  /// (to check that both give the same translations).
+  void setReencode(bool reencode) { reencode_ = reencode; }
 
   /// The translations of tokenized sentences, as target tokens (<unk> for the
   /// unknown id). options.maxLen is capped at maxTargetTokens(); a source
@@ -57,12 +67,21 @@ private:
   /// prefix), B rows per forward call, each call in the smallest bucket that
   /// holds all of its rows.
   std::vector<std::vector<double>> score(const std::vector<PrefixRow> &rows);
+  /// Fills the model's memory rows for rows[first, end) in the selected bucket,
+  /// encoding the sentences that have no kept memory for it yet.
+  void loadMemory(const std::vector<PrefixRow> &rows, size_t first, size_t end);
+  /// Writes the source of sentence `sentence` (or an empty one when < 0) + <eos>
+  /// into row b of the selected bucket's src input.
+  void fillSource(int64_t b, int64_t sentence);
 
   Model model_;
   Vocabulary srcVocab_, tgtVocab_;
   std::vector<Bucket> buckets_;
   std::vector<std::vector<int32_t>> sources_; // the sentences being translated, as ids
-  int64_t forwardCalls_ = 0;
+  int64_t forwardCalls_ = 0, encodeCalls_ = 0;
+  bool reencode_ = false;
+  /// Each sentence's rows of every memory tensor, per bucket: [sentence][bucket].
+  std::vector<std::vector<std::vector<std::vector<char>>>> memoryRows_;
 };
 
 } // namespace gptc

@@ -38,6 +38,7 @@ double rounded(double v, double scale) { return std::round(v * scale) / scale; }
 
 int runBleu(const Manifest &m, const BleuOptions &o) {
   Translator translator(m, o.decoding.ckpt);
+  translator.setReencode(o.decoding.reencode);
   DecodeOptions options = decodeOptions(o.decoding, translator);
   std::string dir = o.data.empty() ? m.train.dataDir : o.data;
   if (dir.empty())
@@ -80,12 +81,14 @@ int runBleu(const Manifest &m, const BleuOptions &o) {
               score.precisions[0], score.precisions[1], score.precisions[2], score.precisions[3],
               score.brevityPenalty, score.ratio, (long long)score.hypLength, (long long)score.refLength);
   std::printf("%zu %s sentences %s->%s from %s, %s search (alpha %g, max length %lld): %.2f s, %.1f sentences/s, "
-              "%lld forward calls of %lld rows (%.1f used per call)\n",
+              "%lld %s calls of %lld rows (%.1f used per call), %lld encoder calls\n",
               sources.size(), o.split.c_str(), m.train.srcLang.c_str(), m.train.tgtLang.c_str(), paths[0].c_str(),
               search.c_str(), options.alpha,
               (long long)std::min(options.maxLen, translator.maxTargetTokens()), seconds, perSecond,
-              (long long)translator.forwardCalls(), (long long)translator.batchRows(),
-              translator.forwardCalls() ? (double)stats.rows / (double)translator.forwardCalls() : 0.0);
+              (long long)translator.forwardCalls(), translator.reusesEncoder() ? "decoder" : "forward",
+              (long long)translator.batchRows(),
+              translator.forwardCalls() ? (double)stats.rows / (double)translator.forwardCalls() : 0.0,
+              (long long)translator.encodeCalls());
   nlohmann::ordered_json summary;
   summary["bleu"] = rounded(score.bleu, 1e4);
   summary["precisions"] = {rounded(score.precisions[0], 1e4), rounded(score.precisions[1], 1e4),
@@ -100,6 +103,8 @@ int runBleu(const Manifest &m, const BleuOptions &o) {
   summary["alpha"] = options.alpha;
   summary["seconds"] = rounded(seconds, 1e2);
   summary["sentences_per_second"] = rounded(perSecond, 1e1);
+  summary["model_calls"] = translator.forwardCalls();
+  summary["encoder_calls"] = translator.encodeCalls();
   std::printf("%s\n", summary.dump().c_str());
   return 0;
 }

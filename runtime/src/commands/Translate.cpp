@@ -35,6 +35,9 @@ void addTranslateOptions(CLI::App &translate, TranslateOptions &o, const Manifes
                        "model rows per forward call: sentences (x beam hypotheses) decoded together (default and "
                        "most: the compiled batch, " + std::to_string(m.train.batch) + ")")
       ->check(cli::Positive)->type_name("N");
+  translate.add_flag("--reencode", o.reencode,
+                     "run the whole model for every token instead of encoding each sentence once (the same "
+                     "translations, slower: a check of the encoder reuse)");
 }
 
 DecodeOptions decodeOptions(const TranslateOptions &o, const Translator &translator) {
@@ -51,6 +54,7 @@ DecodeOptions decodeOptions(const TranslateOptions &o, const Translator &transla
 
 int runTranslate(const Manifest &m, const TranslateOptions &o) {
   Translator translator(m, o.ckpt);
+  translator.setReencode(o.reencode);
   DecodeOptions options = decodeOptions(o, translator);
   std::vector<std::vector<std::string>> sentences;
   std::string line;
