@@ -42,8 +42,10 @@ PY
 
 if [ "$BATCHES" = 0 ]; then LIMIT=(--epochs 1); else LIMIT=(--steps "$BATCHES"); fi
 GPTC_THREADS=$THREADS /usr/bin/time -f %M -o build/bench/rss.g "$EXE" --data "$DATA" "${LIMIT[@]}" \
-  --eval-iters 1 --quiet > build/bench/translate-gptc.json 2> build/bench/translate-gptc.log
-grep -o "[0-9.]*% of computed positions" build/bench/translate-gptc.log | head -1 > build/bench/translate-padding || true
+  --eval-iters 1 > build/bench/translate-gptc.log 2>&1
+tail -1 build/bench/translate-gptc.log > build/bench/translate-gptc.json
+# the padding of the epoch's batches (the run's first line)
+grep -o "padding [0-9.]*%" build/bench/translate-gptc.log | head -1 | tr -dc '0-9.' > build/bench/translate-padding || true
 for mode in eager compile; do
   /usr/bin/time -f %M -o "build/bench/rss.$mode" "$VENV/bin/python" bench/torch_translate.py "$DATA" "$mode" \
     "$THREADS" "$BATCHES" "$BUCKETS" > "build/bench/translate-$mode.json"
@@ -51,8 +53,9 @@ done
 /usr/bin/python3 - <<'PY'
 import json
 g = json.loads(open("build/bench/translate-gptc.json").read().splitlines()[-1])
-pad = open("build/bench/translate-padding").read().strip().split("%")[0] or "?"
+pad = open("build/bench/translate-padding").read().strip() or "?"
 rss = lambda name: int(open("build/bench/rss." + name).read().split()[-1]) / 1024
+print("padding: gptc's over the whole epoch's batches (bucket shapes), torch's over the timed batches")
 print("%-14s %7s %10s %12s %9s %8s %8s" % ("", "steps", "ms/step", "target tok/s", "padding", "RSS MB", "gptc is"))
 print("%-14s %7d %10.1f %12.0f %8s%% %8.0f %8s" % ("gptc", g["steps"], g["ms_per_step"], g["target_tokens_per_second"],
                                                  pad, rss("g"), ""))
