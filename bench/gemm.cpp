@@ -1,5 +1,6 @@
 // Times the runtime GEMM (gptc_gemm_f32, C = op(A) op(B)) on the shapes of
 // gemm_shapes.h; prints one JSON line per shape. Run by bench/gemm.sh.
+// Usage: gemm-bench [CONFIG] (only that config's shapes, e.g. de-en).
 #include "gemm_shapes.h"
 #include "gptc/abi.h"
 #include "gptc/threads.h"
@@ -7,9 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
-int main() {
+int main(int argc, char **argv) {
   gptc::ThreadPool::instance(); // GPTC_THREADS
   struct Shape {
     const char *config, *what;
@@ -18,6 +20,8 @@ int main() {
 #define GPTC_SHAPE(c, w, b, m, n, k, ta, tb) Shape{c, w, b, m, n, k, ta, tb},
   std::vector<Shape> shapes = {GPTC_GEMM_SHAPES(GPTC_SHAPE)};
   for (const Shape &s : shapes) {
+    if (argc > 1 && std::strcmp(argv[1], s.config) != 0)
+      continue;
     std::vector<float> a(s.batch * s.m * s.k, 0.5f), b(s.batch * s.k * s.n, 0.25f), c(s.batch * s.m * s.n);
     auto once = [&] {
       gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c.data(), s.batch, s.m, s.n, s.k, s.ta,

@@ -3,10 +3,11 @@
 # runtime's GEMM (build/bin/gemm-bench) and torch.matmul (PyTorch from PyPI,
 # MKL inside) side by side in one run, at the same thread count, with the
 # machine's sgemm rate (torch.mm 2048^3) for reference. Best of 5 rounds each.
-# Usage: bench/gemm.sh [THREADS=2]
+# Usage: bench/gemm.sh [THREADS=2] [CONFIG (4x4x128, 6x6x384, de-en; default all)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
+CONFIG=${2:-}
 VENV=${BENCH_VENV:-build/bench-venv}
 scripts/setup.sh > /dev/null
 if [ ! -x "$VENV/bin/python" ]; then
@@ -21,8 +22,8 @@ a = torch.randn(2048, 2048); b = torch.randn(2048, 2048); torch.mm(a, b)
 best = min((lambda s: (torch.mm(a, b), time.perf_counter() - s)[1])(time.perf_counter()) for _ in range(10))
 print("machine sgemm (torch.mm 2048^3): %.0f GFLOP/s" % (2 * 2048**3 / best * 1e-9))
 PY
-GPTC_THREADS=$THREADS build/bin/gemm-bench > build/gemm-gptc.jsonl
-"$VENV/bin/python" bench/torch_gemm.py "$THREADS" > build/gemm-torch.jsonl
+GPTC_THREADS=$THREADS build/bin/gemm-bench $CONFIG > build/gemm-gptc.jsonl
+"$VENV/bin/python" bench/torch_gemm.py "$THREADS" $CONFIG > build/gemm-torch.jsonl
 /usr/bin/python3 - <<'PY'
 import json
 g = [json.loads(l) for l in open("build/gemm-gptc.jsonl")]

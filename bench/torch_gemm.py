@@ -1,5 +1,5 @@
 """torch.matmul on the shapes of bench/gemm_shapes.h (the peer of bench/gemm.cpp).
-Usage: torch_gemm.py THREADS. Prints one JSON line per shape."""
+Usage: torch_gemm.py THREADS [CONFIG]. Prints one JSON line per shape."""
 import json, re, sys, time, pathlib
 import torch
 
@@ -7,6 +7,8 @@ torch.set_num_threads(int(sys.argv[1]))
 text = pathlib.Path(__file__).with_name("gemm_shapes.h").read_text()
 for m in re.finditer(r'X\("([^"]+)", "([^"]+)", (\d+), (\d+), (\d+), (\d+), (\d), (\d)\)', text):
     config, what = m.group(1), m.group(2)
+    if len(sys.argv) > 2 and config != sys.argv[2]:
+        continue
     batch, M, N, K, ta, tb = (int(g) for g in m.groups()[2:])
     a = torch.full((batch, K, M) if ta else (batch, M, K), 0.5)
     b = torch.full((batch, N, K) if tb else (batch, K, N), 0.25)

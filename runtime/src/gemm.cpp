@@ -20,10 +20,10 @@ template <typename T>
 struct Kernel {
   static constexpr int kVecBytes = 64;
   static constexpr int kLanes = kVecBytes / sizeof(T);
-  static constexpr int MR = 8;
+  static constexpr int MR = 12;
   static constexpr int NR = 2 * kLanes;
   static constexpr int KC = 256;
-  static constexpr int MC = 128;
+  static constexpr int MC = 120;
   static constexpr int NC = 2048;
   typedef T Vec __attribute__((vector_size(kVecBytes)));
 };
@@ -37,17 +37,33 @@ struct Matrix {
   T at(int64_t i, int64_t j) const { return transposed ? data[j * ld + i] : data[i * ld + j]; }
 };
 
-/// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels, k-major.
+/// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels, k-major
+/// (element (r, p) of a panel at p * MR + r), rows past the edge zero.
 template <typename T>
 void packA(const Matrix<T> &a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T *out) {
   constexpr int MR = Kernel<T>::MR;
   for (int64_t ir = 0; ir < mc; ir += MR) {
     int64_t rows = std::min<int64_t>(MR, mc - ir);
-    for (int64_t p = 0; p < kc; ++p) {
-      for (int64_t r = 0; r < rows; ++r)
-        out[p * MR + r] = a.at(i0 + ir + r, p0 + p);
-      for (int64_t r = rows; r < MR; ++r)
-        out[p * MR + r] = 0;
+    if (a.transposed) {
+      // A^T stored row-major: each k is MR consecutive elements already.
+      const T *src = a.data + (p0 * a.ld) + i0 + ir;
+      for (int64_t p = 0; p < kc; ++p) {
+        std::memcpy(out + p * MR, src + p * a.ld, rows * sizeof(T));
+        std::fill(out + p * MR + rows, out + (p + 1) * MR, T(0));
+      }
+    } else {
+      // MR row streams, each read sequentially.
+      for (int64_t r = 0; r < MR; ++r) {
+        T *dst = out + r;
+        if (r >= rows) {
+          for (int64_t p = 0; p < kc; ++p)
+            dst[p * MR] = 0;
+          continue;
+        }
+        const T *src = a.data + (i0 + ir + r) * a.ld + p0;
+        for (int64_t p = 0; p < kc; ++p)
+          dst[p * MR] = src[p];
+      }
     }
     out += MR * kc;
   }
@@ -77,16 +93,23 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
   constexpr int NR = Kernel<T>::NR;
   for (int64_t jr = 0; jr < nc; jr += NR) {
     int64_t cols = std::min<int64_t>(NR, nc - jr);
-    for (int64_t p = 0; p < kc; ++p) {
-      T *dst = out + p * NR;
-      if (!b.transposed) {
-        copyRowPadded<T>(dst, b.data + (p0 + p) * b.ld + j0 + jr, cols);
-        continue;
+    if (!b.transposed) {
+      for (int64_t p = 0; p < kc; ++p)
+        copyRowPadded<T>(out + p * NR, b.data + (p0 + p) * b.ld + j0 + jr, cols);
+    } else {
+      // B^T stored row-major: column c of the panel is one stored row, read
+      // sequentially.
+      for (int64_t c = 0; c < NR; ++c) {
+        T *dst = out + c;
+        if (c >= cols) {
+          for (int64_t p = 0; p < kc; ++p)
+            dst[p * NR] = 0;
+          continue;
+        }
+        const T *src = b.data + (j0 + jr + c) * b.ld + p0;
+        for (int64_t p = 0; p < kc; ++p)
+          dst[p * NR] = src[p];
       }
-      for (int64_t c = 0; c < cols; ++c)
-        dst[c] = b.at(p0 + p, j0 + jr + c);
-      for (int64_t c = cols; c < NR; ++c)
-        dst[c] = 0;
     }
     out += NR * kc;
   }
@@ -230,10 +253,12 @@ void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matr
   }
 }
 
-/// C[:, j0:j1) (+)= op(A) op(B)[:, j0:j1): one thread's share of a product.
+/// C[i0:i1, j0:j1) (+)= (op(A) op(B))[i0:i1, j0:j1): one thread's share of a
+/// product. Every element is summed over k in the same order whatever the
+/// block, so the split does not change results.
 template <typename T>
-void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_t m, int64_t n, int64_t k,
-                 int64_t jBegin, int64_t jEnd, bool accumulate) {
+void gemmBlock(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
+               int64_t k, int64_t jBegin, int64_t jEnd, bool accumulate) {
   using K = Kernel<T>;
   thread_local std::vector<T> packedA, packedB;
   packedA.resize((size_t)K::MC * K::KC + K::MR * K::KC);
@@ -244,11 +269,14 @@ void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int6
       int64_t kc = std::min<int64_t>(K::KC, k - p0);
       packB(b, p0, kc, j0, nc, packedB.data());
       // Packing A pays off only when each A panel meets many B panels: up to
-      // 8 (n <= 256) reading A in place measured as fast or faster here, and
-      // for a narrow layer packing costs as much as the multiply.
-      bool packA_ = nc > 8 * K::NR;
-      for (int64_t i0 = 0; i0 < m; i0 += K::MC) {
-        int64_t mc = std::min<int64_t>(K::MC, m - i0);
+      // 16 (nc <= 512) reading A in place measured as fast or faster here
+      // (bench/gemm.sh), and for a narrow layer packing costs as much as the
+      // multiply. A stored
+      // transposed is always packed: in place, each k step would be a new
+      // cache line (and page) per panel.
+      bool packA_ = a.transposed || nc > 16 * K::NR;
+      for (int64_t i0 = iBegin; i0 < iEnd; i0 += K::MC) {
+        int64_t mc = std::min<int64_t>(K::MC, iEnd - i0);
         if (packA_)
           packA(a, i0, mc, p0, kc, packedA.data());
         for (int64_t jr = 0; jr < nc; jr += K::NR)
@@ -263,23 +291,32 @@ void gemmColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int6
   }
 }
 
-/// Splits the columns of C among the runtime's threads. Every element of C is
-/// computed by one thread in the same order whatever the thread count, so
-/// results do not depend on it.
+/// Splits C among the runtime's threads: by columns when C is wider than it
+/// is tall, or when each thread's columns are few enough that A is read in
+/// place (not packed); else by rows. So the packing every thread repeats is
+/// of the smaller operand, or none. Every
+/// element of C is computed by one thread in the same order whatever the
+/// thread count, so results do not depend on it.
 template <typename T>
 void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k, bool accumulate) {
   using K = Kernel<T>;
   gptc::ThreadPool &pool = gptc::ThreadPool::instance();
-  int64_t panels = (n + K::NR - 1) / K::NR;
-  int64_t parts = std::min<int64_t>(pool.size(), panels);
+  int64_t threads = pool.size();
+  bool byColumns = n > m;
+  int64_t unit = byColumns ? K::NR : K::MR, extent = byColumns ? n : m;
+  int64_t units = (extent + unit - 1) / unit;
+  int64_t parts = std::min<int64_t>(threads, units);
   if (parts <= 1 || m * n * k < (1 << 20)) {
-    gemmColumns(a, b, c, n, m, n, k, 0, n, accumulate);
+    gemmBlock(a, b, c, n, 0, m, k, 0, n, accumulate);
     return;
   }
   pool.run((int)parts, [&](int part) {
-    int64_t begin = panels * part / parts * K::NR;
-    int64_t end = std::min<int64_t>(n, panels * (part + 1) / parts * K::NR);
-    gemmColumns(a, b, c, n, m, n, k, begin, end, accumulate);
+    int64_t begin = units * part / parts * unit;
+    int64_t end = std::min<int64_t>(extent, units * (part + 1) / parts * unit);
+    if (byColumns)
+      gemmBlock(a, b, c, n, 0, m, k, begin, end, accumulate);
+    else
+      gemmBlock(a, b, c, n, begin, end, k, 0, n, accumulate);
   });
 }
 
@@ -295,7 +332,7 @@ void batchedGemm(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
     if (threaded)
       gemm<T>(ma, mb, C + i * m * n, m, n, k, accumulate != 0);
     else
-      gemmColumns<T>(ma, mb, C + i * m * n, n, m, n, k, 0, n, accumulate != 0);
+      gemmBlock<T>(ma, mb, C + i * m * n, n, 0, m, k, 0, n, accumulate != 0);
   };
   // Many small products (attention's per-head matmuls): one product per task,
   // each computed whole by one thread, so results do not depend on the split.
@@ -328,7 +365,7 @@ void stridedGemm(intptr_t a, intptr_t lda, intptr_t b, intptr_t ldb, intptr_t c,
   }
   Matrix<T> ma{reinterpret_cast<const T *>(a), m, k, ta != 0, lda};
   Matrix<T> mb{reinterpret_cast<const T *>(b), k, n, tb != 0, ldb};
-  gemmColumns<T>(ma, mb, C, ldc, m, n, k, 0, n, accumulate != 0);
+  gemmBlock<T>(ma, mb, C, ldc, 0, m, k, 0, n, accumulate != 0);
 }
 
 } // namespace

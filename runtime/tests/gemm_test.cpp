@@ -45,7 +45,8 @@ void check(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb, boo
 TEST(Gemm, MatchesNaiveLoops) {
   for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
            {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17},
-           {1, 130, 300, 257}, {2, 64, 2100, 20}, {48, 64, 32, 64}, {9, 17, 40, 33}})
+           {1, 130, 300, 257}, {2, 64, 2100, 20}, {48, 64, 32, 64}, {9, 17, 40, 33},
+           {1, 700, 96, 300}, {1, 1000, 600, 530}})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (bool accumulate : {false, true}) {
@@ -80,6 +81,28 @@ TEST(Gemm, ResultDoesNotDependOnThreadCount) {
         c2[i * n + j + q] = cj[i * w + q];
   }
   ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)));
+}
+
+// A tall C is split by rows (each thread packs all of B): again not a bit may
+// change against the product computed a few rows at a time.
+TEST(Gemm, RowSplitDoesNotDependOnThreadCount) {
+  const int64_t m = 700, n = 96, k = 300;
+  for (bool ta : {false, true}) {
+    std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(4, 1, i);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = (float)gptc::normalAt(4, 2, i);
+    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c1.data(), 1, m, n, k, ta, 0, 0);
+    for (int64_t i = 0; i < m; i += 20) {
+      int64_t h = std::min<int64_t>(20, m - i);
+      std::vector<float> ai(h * k), ci(h * n);
+      for (int64_t r = 0; r < h; ++r)
+        for (int64_t p = 0; p < k; ++p)
+          ai[ta ? p * h + r : r * k + p] = ta ? a[p * m + i + r] : a[(i + r) * k + p];
+      gptc_gemm_f32((intptr_t)ai.data(), (intptr_t)b.data(), (intptr_t)ci.data(), 1, h, n, k, ta, 0, 0);
+      std::copy(ci.begin(), ci.end(), c2.begin() + i * n);
+    }
+    ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float))) << "ta=" << ta;
+  }
 }
 
 } // namespace
