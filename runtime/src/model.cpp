@@ -24,7 +24,8 @@ struct StepFunctions {
    gptc_encode_##k,  gptc_decode_##k, gptc_encoder_outputs_##k}
 const StepFunctions kBucketSteps[kMaxBuckets] = {
     {gptc_forward, gptc_grad, gptc_train_step, gptc_apply_grads, gptc_encode, gptc_decode, gptc_encoder_outputs},
-    GPTC_BUCKET(1), GPTC_BUCKET(2), GPTC_BUCKET(3), GPTC_BUCKET(4), GPTC_BUCKET(5), GPTC_BUCKET(6), GPTC_BUCKET(7)};
+    GPTC_BUCKET(1), GPTC_BUCKET(2), GPTC_BUCKET(3), GPTC_BUCKET(4), GPTC_BUCKET(5), GPTC_BUCKET(6), GPTC_BUCKET(7),
+    GPTC_BUCKET(8), GPTC_BUCKET(9), GPTC_BUCKET(10), GPTC_BUCKET(11)};
 #undef GPTC_BUCKET
 
 } // namespace

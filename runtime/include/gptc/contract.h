@@ -137,7 +137,7 @@ struct TrainSettings {
 
 /// At most this many compiled length buckets (the runtime declares their
 /// entry points weak).
-inline constexpr int64_t kMaxBuckets = 8;
+inline constexpr int64_t kMaxBuckets = 12;
 
 /// torch.optim.AdamW's default weight decay (sgd's is 0).
 inline constexpr double kAdamWDefaultWeightDecay = 0.01;
