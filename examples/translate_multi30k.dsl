@@ -84,7 +84,7 @@ train {
   buckets   = [(10, 10), (12, 11), (13, 13), (15, 14),   # (src_len, tgt_len): a batch takes the
                (17, 16), (19, 18), (21, 20), (26, 25),   # shortest that fits its longest pair
                (27, 22), (30, 30), (48, 48)]
-  epochs    = 10
+  epochs    = 13
   optimizer = adamw(lr = 5e-4, betas = (0.9, 0.98), eps = 1e-9, weight_decay = 0)   # Adam
   schedule  = cosine(warmup = 200, min_lr = 1e-5)   # to min_lr at the last step
   clip      = 1.0
