@@ -15,9 +15,9 @@ weighted by the work per position: --enc-weight for a source position and
 parameters per token in millions: encoder 1.57, decoder plus output 3.9).
 The search starts from one bucket at the longest pair (or from the --start
 list) and adds one bucket at a time where it lowers the cost most, then
-nudges each bucket but the new one by up to 2 in either length, twice. The example's eleven
-came from --start with its previous eight (12:11,14:14,17:17,20:20,24:23,
-28:29,32:34,48:48). Prints the list in DSL syntax, the padding
+nudges each bucket but the new one by up to 2 in either length, twice .
+`--start 12:11,14:14,17:17,20:20,24:23,28:29,32:34,48:48` (the example's
+previous eight) gives the example's eleven, padding 10.9%. Prints the list in DSL syntax, the padding
 and the cost relative to a single bucket.
 """
 import argparse
@@ -75,8 +75,7 @@ def main():
 
     longest = (max(s for s, _ in pairs), max(t for _, t in pairs))
     buckets = [tuple(int(x) for x in b.split(":")) for b in args.start.split(",") if b] or [longest]
-    if longest not in buckets:
-        buckets.append(longest)
+    longest = max(buckets, key=lambda b: b[0] + b[1]) if args.start else longest
     candidates = [(S, T) for S in range(2, longest[0]) for T in range(2, longest[1])]
     while len(buckets) < args.n:
         buckets.append(min(candidates, key=lambda b: evaluate(buckets + [b])[0]))
