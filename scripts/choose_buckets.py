@@ -15,7 +15,7 @@ weighted by the work per position: --enc-weight for a source position and
 parameters per token in millions: encoder 1.57, decoder plus output 3.9).
 The search starts from one bucket at the longest pair (or from the --start
 list) and adds one bucket at a time where it lowers the cost most, then
-nudges each bucket but the new one by up to 2 in either length, twice .
+nudges each bucket but the new one by up to 2 in either length, twice.
 `--start 12:11,14:14,17:17,20:20,24:23,28:29,32:34,48:48` (the example's
 previous eight) gives the example's eleven, padding 10.9%. Prints the list in DSL syntax, the padding
 and the cost relative to a single bucket.
