@@ -43,6 +43,21 @@ def SplitEncoder : Pass<"gptc-split-encoder", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect"];
 }
 
+def IncrementalDecode : Pass<"gptc-incremental-decode", "mlir::ModuleOp"> {
+  let summary = "Derives @decode_step from @decode: one new target position, with a key/value cache";
+  let description = [{
+    @decode_step(decode's args..., step_token: i32[B, 1], step_position: i32[B, 1],
+    step_slot: f[B, T], caches...: [N, T, D]) -> (logits [B, 1, V], new rows...: [N, 1, D]).
+    Every op of @decode's logits that depends on the target is rebuilt with the
+    target's time axis of length 1; each causal self-attention reads its keys
+    and values as cache + slot * new row and returns the new rows. The caches'
+    types go to the module attribute gptc.decode_caches (exported as
+    gptc_decode_caches). A model the rules do not cover gets a warning saying
+    which op stopped it, and no @decode_step.
+  }];
+  let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
+}
+
 def ConvertNNToLinalg : Pass<"gptc-convert-nn-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers nn ops to linalg/tensor/arith/math on tensors";
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",

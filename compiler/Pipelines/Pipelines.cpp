@@ -50,9 +50,11 @@ void buildTrainStepPipeline(OpPassManager &pm, const TrainStepOptions &options) 
   pm.addPass(createApplyOptimizer());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  // Decoding calls @encode once per sentence and @decode once per token.
-  if (options.splitEncoder)
+  // Decoding calls @encode once per sentence and @decode_step once per token.
+  if (options.splitEncoder) {
     pm.addPass(createSplitEncoder());
+    pm.addPass(createIncrementalDecode());
+  }
 }
 
 void buildLowerToLinalgPipeline(OpPassManager &pm) {

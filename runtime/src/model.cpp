@@ -17,13 +17,16 @@ struct StepFunctions {
   void (*forward)(void **), (*grad)(void **), (*trainStep)(void **), (*applyGrads)(void **);
   void (*encode)(void **), (*decode)(void **); // sequence-to-sequence models only
   const char *encoderOutputs;                 // the memory's types, one line per tensor
+  void (*decodeStep)(void **);                // incremental decoding, when the compiler could derive it
+  const char *decodeCaches;                   // its caches' types, one line per tensor
 };
 
 #define GPTC_BUCKET(k)                                                                                             \
   {gptc_forward_##k, gptc_grad_##k,   gptc_train_step_##k,     gptc_apply_grads_##k,                            \
-   gptc_encode_##k,  gptc_decode_##k, gptc_encoder_outputs_##k}
+   gptc_encode_##k,  gptc_decode_##k, gptc_encoder_outputs_##k, gptc_decode_step_##k, gptc_decode_caches_##k}
 const StepFunctions kBucketSteps[kMaxBuckets] = {
-    {gptc_forward, gptc_grad, gptc_train_step, gptc_apply_grads, gptc_encode, gptc_decode, gptc_encoder_outputs},
+    {gptc_forward, gptc_grad, gptc_train_step, gptc_apply_grads, gptc_encode, gptc_decode, gptc_encoder_outputs,
+     gptc_decode_step, gptc_decode_caches},
     GPTC_BUCKET(1), GPTC_BUCKET(2), GPTC_BUCKET(3), GPTC_BUCKET(4), GPTC_BUCKET(5), GPTC_BUCKET(6), GPTC_BUCKET(7),
     GPTC_BUCKET(8), GPTC_BUCKET(9), GPTC_BUCKET(10), GPTC_BUCKET(11)};
 #undef GPTC_BUCKET
@@ -153,7 +156,8 @@ bool Model::hasEncoder() const {
   return true;
 }
 
-/// The memory tensors described by `text` (gptc::entry::kEncoderOutputsSymbol).
+/// The batch-major tensors described by `text` (gptc::entry::kEncoderOutputsSymbol,
+/// kDecodeCachesSymbol).
 static std::vector<Tensor> memoryTensors(const char *text, int64_t batch) {
   std::vector<Tensor> memory;
   std::istringstream lines(text);
@@ -198,6 +202,58 @@ double Model::decode() {
   if (m.hasOutput) buffers.push_back(out.data());
   kBucketSteps[bucket_].decode(buffers.data());
   return loss.get(0);
+}
+
+bool Model::hasDecodeStep() const {
+  if (!hasEncoder())
+    return false;
+  for (int64_t k = 0; k < buckets(); ++k)
+    if (!kBucketSteps[k].decodeStep || !kBucketSteps[k].decodeCaches)
+      return false;
+  return true;
+}
+
+Model::StepBuffers &Model::stepBuffers() {
+  if (!hasDecodeStep())
+    throw std::logic_error("Model::stepBuffers: the model was compiled without @decode_step");
+  stepBuffers_.resize((size_t)buckets());
+  std::unique_ptr<StepBuffers> &s = stepBuffers_[(size_t)bucket_];
+  if (!s) {
+    s = std::make_unique<StepBuffers>();
+    int64_t B = m.train.batch, T = inputs[1].shape()[1];
+    s->token = Tensor(DType::I32, {B, 1});
+    s->position = Tensor(DType::I32, {B, 1});
+    s->slot = Tensor(m.floatType, {B, T});
+    s->caches = memoryTensors(kBucketSteps[bucket_].decodeCaches, B);
+    for (const Tensor &c : s->caches) {
+      if (c.shape().size() != 3 || c.shape()[1] != T)
+        throw std::runtime_error("the compiled model describes a decoding cache as " + c.shapeString() +
+                                 " (expected [N, " + std::to_string(T) + ", D])");
+      s->newRows.emplace_back(c.dtype(), std::vector<int64_t>{c.shape()[0], 1, c.shape()[2]});
+    }
+    std::vector<int64_t> shape = m.outputShape;
+    shape[1] = 1;
+    s->out = Tensor(m.floatType, shape);
+  }
+  return *s;
+}
+
+void Model::decodeStep() {
+  if (memory.empty())
+    throw std::logic_error("Model::decodeStep before Model::encode in this bucket");
+  StepBuffers &s = stepBuffers();
+  std::vector<void *> buffers;
+  for (Tensor &p : params) buffers.push_back(p.data());
+  for (Tensor &in : inputs) buffers.push_back(in.data());
+  if (m.hasRng) buffers.push_back(rng.data());
+  for (Tensor &t : memory) buffers.push_back(t.data());
+  buffers.push_back(s.token.data());
+  buffers.push_back(s.position.data());
+  buffers.push_back(s.slot.data());
+  for (Tensor &t : s.caches) buffers.push_back(t.data());
+  buffers.push_back(s.out.data());
+  for (Tensor &t : s.newRows) buffers.push_back(t.data());
+  kBucketSteps[bucket_].decodeStep(buffers.data());
 }
 
 double Model::grad(std::vector<Tensor> &grads) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace gptc {
@@ -106,6 +107,7 @@ std::vector<std::vector<std::string>> Translator::translate(const std::vector<st
     for (int32_t id : ids[k])
       translations[order[k]].push_back(tgtVocab_.token(id));
   memoryRows_.clear();
+  kept_.clear();
   return translations;
 }
 
@@ -184,6 +186,10 @@ std::vector<std::vector<double>> Translator::score(const std::vector<PrefixRow> 
     model_.selectBucket(chosen);
     if (reusesEncoder())
       loadMemory(rows, first, end);
+    if (usesKeyValueCache()) {
+      scoreStep(rows, first, end, logits);
+      continue;
+    }
     int64_t T = model_.inputs[1].shape()[1];
     int32_t *tgt = model_.inputs[1].as<int32_t>();
     std::fill(tgt, tgt + B * T, Vocabulary::kPad);
@@ -213,7 +219,77 @@ std::vector<std::vector<double>> Translator::score(const std::vector<PrefixRow> 
       logits.push_back(std::move(row));
     }
   }
+  if (usesKeyValueCache())
+    kept_ = std::move(keptNext_), keptNext_.clear();
   return logits;
+}
+
+void Translator::scoreStep(const std::vector<PrefixRow> &rows, size_t first, size_t end,
+                           std::vector<std::vector<double>> &logits) {
+  int64_t B = batchRows(), vocab = tgtVocab_.size();
+  int64_t T = model_.inputs[1].shape()[1];
+  Model::StepBuffers &step = model_.stepBuffers();
+  int32_t *tgt = model_.inputs[1].as<int32_t>();
+  std::fill(tgt, tgt + B * T, Vocabulary::kPad);
+  model_.inputs[2].fill(Vocabulary::kPad);
+  step.slot.fill(0);
+  for (Tensor &c : step.caches)
+    std::memset(c.data(), 0, c.bytes());
+  for (int64_t b = 0; b < B; ++b) {
+    size_t r = first + (size_t)b;
+    fillSource(b, r < end ? rows[r].sentence : -1);
+    std::vector<int32_t> bos = {Vocabulary::kBos};
+    const std::vector<int32_t> &prefix = r < end ? rows[r].prefix : bos; // rows past the last: an empty target
+    int64_t p = (int64_t)prefix.size() - 1;
+    std::copy(prefix.begin(), prefix.end(), tgt + b * T);
+    step.token.as<int32_t>()[b] = prefix.back();
+    step.position.as<int32_t>()[b] = (int32_t)p;
+    step.slot.set((size_t)(b * T + p), 1.0);
+    if (r >= end || p == 0)
+      continue;
+    // Positions < p: kept when this sentence's prefix without its last token was scored.
+    auto parent = kept_.find({rows[r].sentence, std::vector<int32_t>(prefix.begin(), prefix.end() - 1)});
+    if (parent == kept_.end())
+      throw std::logic_error("decoding: no cached keys and values for a prefix's parent");
+    for (size_t c = 0; c < step.caches.size(); ++c) {
+      Tensor &cache = step.caches[c];
+      int64_t heads = cache.shape()[0] / B, rowBytes = (int64_t)(cache.bytes() / (size_t)cache.shape()[0]) / T;
+      const std::vector<char> &kept = parent->second[c]; // [heads, p, D]
+      char *data = static_cast<char *>(cache.data());
+      for (int64_t h = 0; h < heads; ++h)
+        std::memcpy(data + ((b * heads + h) * T) * rowBytes, kept.data() + h * p * rowBytes, (size_t)(p * rowBytes));
+    }
+  }
+  model_.decodeStep();
+  ++forwardCalls_;
+  for (size_t r = first; r < end; ++r) {
+    int64_t b = (int64_t)(r - first), p = (int64_t)rows[r].prefix.size() - 1;
+    size_t at = (size_t)(b * step.out.shape()[2]);
+    std::vector<double> row((size_t)vocab);
+    for (int64_t v = 0; v < vocab; ++v)
+      row[(size_t)v] = step.out.get(at + (size_t)v);
+    logits.push_back(std::move(row));
+    // This prefix's cache: its parent's positions and the new one.
+    const std::vector<std::vector<char>> *parent = nullptr;
+    if (p > 0)
+      parent = &kept_.at({rows[r].sentence, std::vector<int32_t>(rows[r].prefix.begin(), rows[r].prefix.end() - 1)});
+    std::vector<std::vector<char>> own;
+    for (size_t c = 0; c < step.newRows.size(); ++c) {
+      const Tensor &added = step.newRows[c];
+      int64_t heads = added.shape()[0] / B, rowBytes = (int64_t)(added.bytes() / (size_t)added.shape()[0]);
+      std::vector<char> kept((size_t)(heads * (p + 1) * rowBytes));
+      const char *fresh = static_cast<const char *>(added.data());
+      for (int64_t h = 0; h < heads; ++h) {
+        if (parent)
+          std::memcpy(kept.data() + h * (p + 1) * rowBytes, (*parent)[c].data() + h * p * rowBytes,
+                      (size_t)(p * rowBytes));
+        std::memcpy(kept.data() + (h * (p + 1) + p) * rowBytes, fresh + (b * heads + h) * rowBytes,
+                    (size_t)rowBytes);
+      }
+      own.push_back(std::move(kept));
+    }
+    keptNext_[{rows[r].sentence, rows[r].prefix}] = std::move(own);
+  }
 }
 
 } // namespace gptc

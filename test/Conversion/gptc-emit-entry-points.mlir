@@ -38,7 +38,7 @@ module attributes {gptc.entry_suffix = "_2", gptc.encoder_outputs = [tensor<8x4x
 
 // -----
 
-// expected-error @+1 {{an encoder output of type 'tensor<2xi1>' (f32, f64 or i32 only)}}
+// expected-error @+1 {{a tensor of type 'tensor<2xi1>' in gptc.encoder_outputs (f32, f64 or i32 only)}}
 module attributes {gptc.encoder_outputs = [tensor<2xi1>]} {
 }
 

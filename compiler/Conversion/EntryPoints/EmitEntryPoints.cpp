@@ -31,7 +31,8 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
     }
 
     for (StringRef name : {gptc::entry::kForward, gptc::entry::kGrad, gptc::entry::kTrainStep,
-                           gptc::entry::kApplyGrads, gptc::entry::kEncode, gptc::entry::kDecode}) {
+                           gptc::entry::kApplyGrads, gptc::entry::kEncode, gptc::entry::kDecode,
+                           gptc::entry::kDecodeStep}) {
       auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
       if (!fn)
         continue;
@@ -70,14 +71,21 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
       exportString(gptc::entry::kManifestSymbol, manifest.getValue().str());
       module->removeAttr("gptc.manifest");
     }
-    // gptc-split-encoder's memory types, for the runtime's buffers.
-    if (auto memory = module->getAttrOfType<ArrayAttr>("gptc.encoder_outputs")) {
+    // gptc-split-encoder's memory types and gptc-incremental-decode's cache
+    // types, for the runtime's buffers.
+    for (auto [attrName, symbol] : {std::pair<StringRef, StringRef>{"gptc.encoder_outputs",
+                                                                    gptc::entry::kEncoderOutputsSymbol},
+                                    {"gptc.decode_caches", gptc::entry::kDecodeCachesSymbol}}) {
+      auto types = module->getAttrOfType<ArrayAttr>(attrName);
+      if (!types)
+        continue;
       std::string text;
-      for (Attribute attr : memory) {
+      for (Attribute attr : types) {
         auto type = cast<RankedTensorType>(cast<TypeAttr>(attr).getValue());
         Type elem = type.getElementType();
         if (!elem.isF32() && !elem.isF64() && !elem.isInteger(32)) {
-          module.emitError("gptc-emit-entry-points: an encoder output of type ") << type << " (f32, f64 or i32 only)";
+          module.emitError("gptc-emit-entry-points: a tensor of type ") << type << " in " << attrName
+                                                                        << " (f32, f64 or i32 only)";
           return signalPassFailure();
         }
         text += elem.isF32() ? "f32" : elem.isF64() ? "f64" : "i32";
@@ -85,8 +93,8 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
           text += " " + std::to_string(d);
         text += "\n";
       }
-      exportString((gptc::entry::kEncoderOutputsSymbol + suffix), text);
-      module->removeAttr("gptc.encoder_outputs");
+      exportString((symbol + suffix).str(), text);
+      module->removeAttr(attrName);
     }
   }
 };

@@ -10,7 +10,11 @@
 // A sequence-to-sequence model also exports (weak: others link without them)
 //   encode     : params..., inputs...[, rng]            -> memory...
 //   decode     : params..., inputs...[, rng], memory... -> loss[, out]
-// and gptc_encoder_outputs, the memory's types (gptc::entry::kEncoderOutputsSymbol).
+// and gptc_encoder_outputs, the memory's types (gptc::entry::kEncoderOutputsSymbol);
+// with a key/value cache (gptc-incremental-decode) also
+//   decode_step: params..., inputs...[, rng], memory..., token, position, slot, caches...
+//                -> out, new cache rows...
+// and gptc_decode_caches, the caches' types (gptc::entry::kDecodeCachesSymbol).
 // The runtime defines the GEMM the compiled code calls for matmuls.
 #ifndef GPTC_RUNTIME_ABI_H
 #define GPTC_RUNTIME_ABI_H
@@ -26,6 +30,8 @@ void gptc_apply_grads(void **buffers);
 void gptc_encode(void **buffers) __attribute__((weak));
 void gptc_decode(void **buffers) __attribute__((weak));
 extern const char gptc_encoder_outputs[] __attribute__((weak));
+void gptc_decode_step(void **buffers) __attribute__((weak));
+extern const char gptc_decode_caches[] __attribute__((weak));
 
 /// A model compiled for several length buckets exports bucket k's step
 /// functions as gptc_NAME_k (k = 1 .. kMaxBuckets - 1; bucket 0 is the plain
@@ -37,7 +43,9 @@ extern const char gptc_encoder_outputs[] __attribute__((weak));
   void gptc_apply_grads_##k(void **buffers) __attribute__((weak));                                              \
   void gptc_encode_##k(void **buffers) __attribute__((weak));                                                   \
   void gptc_decode_##k(void **buffers) __attribute__((weak));                                                   \
-  extern const char gptc_encoder_outputs_##k[] __attribute__((weak));
+  extern const char gptc_encoder_outputs_##k[] __attribute__((weak));                                           \
+  void gptc_decode_step_##k(void **buffers) __attribute__((weak));                                              \
+  extern const char gptc_decode_caches_##k[] __attribute__((weak));
 GPTC_BUCKET_ENTRY_POINTS(1)
 GPTC_BUCKET_ENTRY_POINTS(2)
 GPTC_BUCKET_ENTRY_POINTS(3)

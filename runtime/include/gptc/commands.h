@@ -42,6 +42,7 @@ struct TranslateOptions {
   int64_t batchRows = 0; // 0: the compiled batch
   double alpha = 0.7;
   bool reencode = false; // run the whole model for every token (a check of the encoder reuse)
+  bool noCache = false;  // recompute the target prefix for every token (a check of the key/value cache)
 };
 void addTranslateOptions(CLI::App &translate, TranslateOptions &o, const Manifest &m);
 int runTranslate(const Manifest &m, const TranslateOptions &o);

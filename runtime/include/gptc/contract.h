@@ -199,6 +199,13 @@ inline constexpr const char *kDecode = "decode";            // params, inputs[, 
 /// The memory's tensors, one line each: "<f32|f64|i32> d0 d1 ...", leading
 /// dimension batch-major (a multiple of the batch); per bucket, with its suffix.
 inline constexpr const char *kEncoderOutputsSymbol = "gptc_encoder_outputs";
+// ... and, when gptc-incremental-decode covers the decoder, one target position
+// with a key/value cache per self-attention key and value:
+//   params, inputs[, rng], memory..., token [B,1], position [B,1], slot [B,T], caches...
+//     -> out [B, 1, V], new cache rows... [N, 1, D]
+inline constexpr const char *kDecodeStep = "decode_step";
+/// The caches' tensors [N, T, D], one line each as kEncoderOutputsSymbol's.
+inline constexpr const char *kDecodeCachesSymbol = "gptc_decode_caches";
 inline constexpr const char *kPrefix = "gptc_";            // the exported C symbol is gptc_NAME
 /// Bucket k > 0 of a model compiled for several shapes exports gptc_NAME_k.
 inline std::string bucketSuffix(int64_t k) { return k == 0 ? "" : "_" + std::to_string(k); }

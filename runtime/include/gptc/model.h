@@ -9,6 +9,7 @@
 #include "gptc/tensor.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,20 @@ public:
   std::vector<Tensor> memory; // the current bucket's (empty until encode())
   void encode();
   double decode();
+  /// Incremental decoding (@decode_step, from gptc-incremental-decode): row b
+  /// computes the logits of target position p = position[b] only, from token
+  /// = tgt[b, p], slot (1 at [b, p], 0 elsewhere), and the caches [N, T, D]
+  /// holding the keys and values of every self-attention at positions < p
+  /// (zeros from p on; row b owns rows b * N / B .. of each). tgt (inputs[1])
+  /// still holds the prefix padded with <pad>: it hides the empty slots.
+  /// decodeStep() writes `out` [B, 1, V] and each cache's new [N, 1, D] row.
+  struct StepBuffers {
+    Tensor token, position, slot, out;
+    std::vector<Tensor> caches, newRows;
+  };
+  bool hasDecodeStep() const;
+  StepBuffers &stepBuffers(); // the current bucket's
+  void decodeStep();
   /// The loss, and dloss/dparam for every param into `grads`.
   double grad(std::vector<Tensor> &grads);
   /// Dropout draws a fresh mask per seed while training and is off otherwise.
@@ -73,6 +88,7 @@ private:
   std::vector<std::vector<Tensor>> parkedInputs_;
   std::vector<Tensor> parkedOut_;
   std::vector<std::vector<Tensor>> parkedMemory_;
+  std::vector<std::unique_ptr<StepBuffers>> stepBuffers_; // per bucket
 };
 
 } // namespace gptc

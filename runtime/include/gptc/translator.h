@@ -11,6 +11,7 @@
 #include "gptc/translation.h"
 #include "gptc/translation_decode.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ public:
   /// Runs the whole model for every token even when it has @encode / @decode
   /// (to check that both give the same translations).
   void setReencode(bool reencode) { reencode_ = reencode; }
+  /// Whether each token computes only its own position, with the keys and
+  /// values of the earlier ones kept per hypothesis (the model has
+  /// @decode_step and neither setReencode(true) nor setKeyValueCache(false)).
+  bool usesKeyValueCache() const { return reusesEncoder() && model_.hasDecodeStep() && cache_; }
+  void setKeyValueCache(bool cache) { cache_ = cache; }
 
   /// The translations of tokenized sentences, as target tokens (<unk> for the
   /// unknown id). options.maxLen is capped at maxTargetTokens(); a source
@@ -67,6 +73,9 @@ private:
   /// prefix), B rows per forward call, each call in the smallest bucket that
   /// holds all of its rows.
   std::vector<std::vector<double>> score(const std::vector<PrefixRow> &rows);
+  /// score() with @decode_step: rows[first, end) in the selected bucket.
+  void scoreStep(const std::vector<PrefixRow> &rows, size_t first, size_t end,
+                 std::vector<std::vector<double>> &logits);
   /// Fills the model's memory rows for rows[first, end) in the selected bucket,
   /// encoding the sentences that have no kept memory for it yet.
   void loadMemory(const std::vector<PrefixRow> &rows, size_t first, size_t end);
@@ -79,7 +88,12 @@ private:
   std::vector<Bucket> buckets_;
   std::vector<std::vector<int32_t>> sources_; // the sentences being translated, as ids
   int64_t forwardCalls_ = 0, encodeCalls_ = 0;
-  bool reencode_ = false;
+  bool reencode_ = false, cache_ = true;
+  /// The key/value cache: per (sentence, prefix) scored in the last scorer
+  /// call, each cache tensor's rows for that sentence, positions 0 .. |prefix| - 1
+  /// ([N / B, |prefix|, D] as bytes).
+  using PrefixKey = std::pair<int64_t, std::vector<int32_t>>;
+  std::map<PrefixKey, std::vector<std::vector<char>>> kept_, keptNext_;
   /// Each sentence's rows of every memory tensor, per bucket: [sentence][bucket].
   std::vector<std::vector<std::vector<std::vector<char>>>> memoryRows_;
 };

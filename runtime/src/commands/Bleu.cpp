@@ -39,6 +39,7 @@ double rounded(double v, double scale) { return std::round(v * scale) / scale; }
 int runBleu(const Manifest &m, const BleuOptions &o) {
   Translator translator(m, o.decoding.ckpt);
   translator.setReencode(o.decoding.reencode);
+  translator.setKeyValueCache(!o.decoding.noCache);
   DecodeOptions options = decodeOptions(o.decoding, translator);
   std::string dir = o.data.empty() ? m.train.dataDir : o.data;
   if (dir.empty())
@@ -85,7 +86,8 @@ int runBleu(const Manifest &m, const BleuOptions &o) {
               sources.size(), o.split.c_str(), m.train.srcLang.c_str(), m.train.tgtLang.c_str(), paths[0].c_str(),
               search.c_str(), options.alpha,
               (long long)std::min(options.maxLen, translator.maxTargetTokens()), seconds, perSecond,
-              (long long)translator.forwardCalls(), translator.reusesEncoder() ? "decoder" : "forward",
+              (long long)translator.forwardCalls(),
+              translator.usesKeyValueCache() ? "decoder-step" : translator.reusesEncoder() ? "decoder" : "forward",
               (long long)translator.batchRows(),
               translator.forwardCalls() ? (double)stats.rows / (double)translator.forwardCalls() : 0.0,
               (long long)translator.encodeCalls());

@@ -38,6 +38,9 @@ void addTranslateOptions(CLI::App &translate, TranslateOptions &o, const Manifes
   translate.add_flag("--reencode", o.reencode,
                      "run the whole model for every token instead of encoding each sentence once (the same "
                      "translations, slower: a check of the encoder reuse)");
+  translate.add_flag("--no-cache", o.noCache,
+                     "recompute the whole target prefix for every token instead of keeping each hypothesis' "
+                     "self-attention keys and values (the same translations, slower: a check of the cache)");
 }
 
 DecodeOptions decodeOptions(const TranslateOptions &o, const Translator &translator) {
@@ -55,6 +58,7 @@ DecodeOptions decodeOptions(const TranslateOptions &o, const Translator &transla
 int runTranslate(const Manifest &m, const TranslateOptions &o) {
   Translator translator(m, o.ckpt);
   translator.setReencode(o.reencode);
+  translator.setKeyValueCache(!o.noCache);
   DecodeOptions options = decodeOptions(o, translator);
   std::vector<std::vector<std::string>> sentences;
   std::string line;
