@@ -34,6 +34,8 @@ struct Node {
     Reshape,      // the new shape is the node's type
     Softmax,      // over the last axis
     LogSoftmax,   // over the last axis
+    Normalize,    // value: eps; (x - mean) / sqrt(var + eps) over the last axis (layernorm's core,
+                  // one composite op whose backward recomputes the row statistics from x)
     CrossEntropy, // (logits [..., C], targets i32[...]) -> mean over rows; ints: {ignored class or -1};
                   // value: label smoothing
     Gather,       // (table [V, C], indices i32[...]) -> [..., C]: an embedding lookup

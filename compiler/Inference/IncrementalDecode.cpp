@@ -184,7 +184,7 @@ private:
       if (!common)
         return Failure{op, "an integer operand depends on the target"};
       result = *common;
-      if (isa<nn::SoftmaxOp, nn::LogSoftmaxOp>(op) &&
+      if (isa<nn::SoftmaxOp, nn::LogSoftmaxOp, nn::NormalizeOp, nn::NormalizeGradOp>(op) &&
           result.dim == cast<RankedTensorType>(op->getResult(0).getType()).getRank() - 1)
         return Failure{op, "it normalises over the target positions"};
       if (isa<nn::MaskFillOp, nn::PaddingMaskOp>(op))

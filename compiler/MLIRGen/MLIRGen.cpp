@@ -153,6 +153,8 @@ private:
     case Node::Reshape: return builder_.create<nn::ReshapeOp>(l, type, operand(n, 0));
     case Node::Softmax: return builder_.create<nn::SoftmaxOp>(l, operand(n, 0));
     case Node::LogSoftmax: return builder_.create<nn::LogSoftmaxOp>(l, operand(n, 0));
+    case Node::Normalize:
+      return builder_.create<nn::NormalizeOp>(l, operand(n, 0), builder_.getF64FloatAttr(n.value));
     case Node::CrossEntropy:
       return builder_.create<nn::CrossEntropyOp>(
           l, type, operand(n, 0), operand(n, 1),

@@ -46,6 +46,108 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value x) {
                          })[0];
 }
 
+/// A reduction over the last dimension of generic inputs: `combine(acc, row
+/// inputs)` gives the new accumulator; inputs are indexed by `maps`
+/// (identity: an element, dropLastDimMap: the row's value).
+Value reduceRows(OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs, ArrayRef<AffineMap> maps,
+                 function_ref<Value(OpBuilder &, Location, Value, ValueRange)> combine) {
+  unsigned rank = type.getRank();
+  auto rowType = RankedTensorType::get(type.getShape().drop_back(), type.getElementType());
+  Value acc = filled(b, loc, rowType, 0.0);
+  SmallVector<AffineMap> allMaps(maps.begin(), maps.end());
+  allMaps.push_back(dropLastDimMap(b.getContext(), rank));
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  auto generic = b.create<linalg::GenericOp>(
+      loc, TypeRange{rowType}, inputs, ValueRange{acc}, allMaps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        nb.create<linalg::YieldOp>(nloc, combine(nb, nloc, args.back(), args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// Each row's mean and 1 / sqrt(biased variance + eps), [...] each.
+std::pair<Value, Value> rowMoments(OpBuilder &b, Location loc, Value x, double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  AffineMap id = b.getMultiDimIdentityMap(rank), row = dropLastDimMap(b.getContext(), rank);
+  Type elem = type.getElementType();
+  double inv = 1.0 / (double)type.getShape().back();
+  auto rowType = RankedTensorType::get(type.getShape().drop_back(), elem);
+  Value sum = reduceLastDim(b, loc, x, 0.0, addF);
+  Value mean = parallelGeneric(b, loc, ValueRange{sum}, {}, TypeRange{rowType},
+                               [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+                                 return {nb.create<arith::MulFOp>(l, a[0], scalar(nb, l, elem, inv))};
+                               })[0];
+  Value sq = reduceRows(b, loc, type, ValueRange{x, mean}, {id, row},
+                        [](OpBuilder &nb, Location l, Value acc, ValueRange a) -> Value {
+                          Value d = nb.create<arith::SubFOp>(l, a[0], a[1]);
+                          return nb.create<arith::AddFOp>(l, acc, nb.create<arith::MulFOp>(l, d, d));
+                        });
+  Value rstd = parallelGeneric(b, loc, ValueRange{sq}, {}, TypeRange{rowType},
+                               [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+                                 Value var = nb.create<arith::MulFOp>(l, a[0], scalar(nb, l, elem, inv));
+                                 Value sd = nb.create<math::SqrtOp>(
+                                     l, nb.create<arith::AddFOp>(l, var, scalar(nb, l, elem, eps)));
+                                 return {nb.create<arith::DivFOp>(l, scalar(nb, l, elem, 1.0), sd)};
+                               })[0];
+  return {mean, rstd};
+}
+
+struct NormalizePattern : public OpConversionPattern<nn::NormalizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::NormalizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    unsigned rank = type.getRank();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank), row = dropLastDimMap(getContext(), rank);
+    auto [mean, rstd] = rowMoments(rewriter, loc, x, op.getEps().convertToDouble());
+    Value y = parallelGeneric(rewriter, loc, ValueRange{x, mean, rstd}, {id, row, row}, TypeRange{type},
+                              [](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+                                return {nb.create<arith::MulFOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]), a[2])};
+                              })[0];
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat)), xhat = (x - mean) * rstd.
+struct NormalizeGradPattern : public OpConversionPattern<nn::NormalizeGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::NormalizeGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), dy = adaptor.getGrad();
+    auto type = cast<RankedTensorType>(x.getType());
+    unsigned rank = type.getRank();
+    Type elem = type.getElementType();
+    double inv = 1.0 / (double)type.getShape().back();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank), row = dropLastDimMap(getContext(), rank);
+    auto [mean, rstd] = rowMoments(rewriter, loc, x, op.getEps().convertToDouble());
+    Value sumDy = reduceLastDim(rewriter, loc, dy, 0.0, addF);
+    Value sumDyXhat = reduceRows(rewriter, loc, type, ValueRange{x, dy, mean, rstd}, {id, id, row, row},
+                                 [](OpBuilder &nb, Location l, Value acc, ValueRange a) -> Value {
+                                   Value xhat = nb.create<arith::MulFOp>(l, nb.create<arith::SubFOp>(l, a[0], a[2]), a[3]);
+                                   return nb.create<arith::AddFOp>(l, acc, nb.create<arith::MulFOp>(l, a[1], xhat));
+                                 });
+    Value dx = parallelGeneric(
+        rewriter, loc, ValueRange{x, dy, mean, rstd, sumDy, sumDyXhat}, {id, id, row, row, row, row},
+        TypeRange{type}, [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+          Value n = scalar(nb, l, elem, inv);
+          Value xhat = nb.create<arith::MulFOp>(l, nb.create<arith::SubFOp>(l, a[0], a[2]), a[3]);
+          Value meanDy = nb.create<arith::MulFOp>(l, a[4], n);
+          Value meanDyXhat = nb.create<arith::MulFOp>(l, a[5], n);
+          Value inner = nb.create<arith::SubFOp>(l, nb.create<arith::SubFOp>(l, a[1], meanDy),
+                                                 nb.create<arith::MulFOp>(l, xhat, meanDyXhat));
+          return {nb.create<arith::MulFOp>(l, a[3], inner)};
+        })[0];
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
 struct ReduceSumPattern : public OpConversionPattern<nn::ReduceSumOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(nn::ReduceSumOp op, OpAdaptor adaptor,
@@ -269,6 +371,6 @@ struct CrossEntropyGradPattern : public OpConversionPattern<nn::CrossEntropyGrad
 } // namespace
 
 void gptc::populateReductionPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReduceSumPattern, SoftmaxPattern, LogSoftmaxPattern, CrossEntropyPattern,
+  patterns.add<ReduceSumPattern, SoftmaxPattern, LogSoftmaxPattern, NormalizePattern, NormalizeGradPattern, CrossEntropyPattern,
                CrossEntropyGradPattern>(patterns.getContext());
 }

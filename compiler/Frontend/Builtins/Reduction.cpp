@@ -142,21 +142,11 @@ ExprType checkMseCall(Checker &c, Builtin, Expr &call) {
 namespace {
 
 /// (x - mean) / sqrt(var + eps) * weight + bias over the last axis (the
-/// biased variance, as torch).
+/// biased variance, as torch): one Normalize node (a composite op with its own
+/// backward, which keeps only x), then the gain and bias as elementwise ops.
 ExprType layernorm(Checker &c, SourceLoc loc, const ExprType &x, const ExprType &weight, const ExprType *bias,
                    double eps) {
-  int64_t last = x.shape.size() - 1;
-  double inv = 1.0 / (double)x.shape[last];
-  std::vector<int64_t> keep(last); // the mean of each row, broadcast back along the row
-  std::iota(keep.begin(), keep.end(), 0);
-  auto rowMean = [&](const ExprType &v) {
-    ExprType mean = scale(c, loc, reduceSum(c, loc, v, {last}), inv);
-    return broadcast(c, loc, mean, x.shape, keep);
-  };
-  ExprType centered = binary(c, Node::Sub, loc, x, rowMean(x), x);
-  ExprType var = rowMean(binary(c, Node::Mul, loc, centered, centered, x));
-  ExprType rstd = power(c, loc, binary(c, Node::Add, loc, var, ExprType::constant(eps, false), x), -0.5);
-  ExprType y = binary(c, Node::Mul, loc, centered, rstd, x);
+  ExprType y = c.emitOp(Node::Normalize, loc, {x.node}, x, {}, eps);
   y = binary(c, Node::Mul, loc, y, weight, x);
   if (bias)
     y = binary(c, Node::Add, loc, y, *bias, x);

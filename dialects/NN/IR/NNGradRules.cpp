@@ -169,6 +169,11 @@ SmallVector<Value> LogSoftmaxOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   return {sub(b, loc, dys[0], mul(b, loc, softmax, rowSumB))};
 }
 
+SmallVector<Value> NormalizeOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  // From x alone: the row statistics are recomputed (docs/fusion.md).
+  return {b.create<NormalizeGradOp>(getLoc(), getInput(), dys[0], getEpsAttr())};
+}
+
 SmallVector<Value> CrossEntropyOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   Value dLogits = b.create<CrossEntropyGradOp>(getLoc(), getLogits().getType(), getLogits(), getTargets(),
                                                dys[0], getIgnoreIndexAttr(), getSmoothingAttr());

@@ -326,6 +326,11 @@ static LogicalResult verifyHasLastDim(Operation *op, RankedTensorType t) {
 }
 LogicalResult SoftmaxOp::verify() { return verifyHasLastDim(*this, getInput().getType()); }
 LogicalResult LogSoftmaxOp::verify() { return verifyHasLastDim(*this, getInput().getType()); }
+LogicalResult NormalizeOp::verify() {
+  if (!(getEps().convertToDouble() >= 0))
+    return emitOpError("needs eps >= 0");
+  return verifyHasLastDim(*this, getInput().getType());
+}
 
 LogicalResult ClipScaleOp::verify() {
   if (getSumsq().getType().getRank() != 0 || getResult().getType() != getSumsq().getType())

@@ -167,6 +167,27 @@ def NN_LogSoftmaxOp : NN_Op<"log_softmax",
   let hasVerifier = 1; // rank >= 1: a scalar has no last dimension
 }
 
+def NN_NormalizeOp : NN_Op<"normalize",
+    [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "(x - mean) / sqrt(var + eps) over the last dimension: layernorm without its gain and bias";
+  let description = [{
+    mean and the biased variance are taken over each row (the last dimension),
+    as torch's layer_norm. The backward (nn.normalize_grad) needs only x: it
+    recomputes the row statistics, so nothing [rows, C]-sized is kept.
+  }];
+  let arguments = (ins NN_FloatTensor:$input, F64Attr:$eps);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $eps attr-dict `:` type($result)";
+  let hasVerifier = 1; // rank >= 1
+}
+
+def NN_NormalizeGradOp : NN_Op<"normalize_grad", [Pure, SameOperandsAndResultType]> {
+  let summary = "the backward of nn.normalize: rstd * (dy - mean(dy) - xhat * mean(dy * xhat)) per row";
+  let arguments = (ins NN_FloatTensor:$input, NN_FloatTensor:$grad, F64Attr:$eps);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad `,` $eps attr-dict `:` type($result)";
+}
+
 def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> {
   let summary = "mean over rows of -log softmax(logits)[row, target[row]]";
   let description = [{
