@@ -299,6 +299,22 @@ func.func @forward(%x: tensor<4x10xf32> {gptc.param}, %w: tensor<4x10xf32>) -> t
 
 // -----
 
+// normalize: one nn.normalize_grad from x and dy (the row statistics are
+// recomputed, nothing else of the forward is read).
+// CHECK-LABEL: func.func @grad(%arg0: tensor<4x10xf32> {gptc.param}, %arg1: tensor<4x10xf32>)
+// CHECK: nn.normalize %arg0, 1.000000e-05
+// CHECK: %[[DY:.*]] = nn.mul %{{.*}}, %arg1
+// CHECK: %[[DX:.*]] = nn.normalize_grad %arg0, %[[DY]], 1.000000e-05 : tensor<4x10xf32>
+// CHECK: return %{{.*}}, %[[DX]]
+func.func @forward(%x: tensor<4x10xf32> {gptc.param}, %w: tensor<4x10xf32>) -> tensor<f32> {
+  %y = nn.normalize %x, 1.0e-05 : tensor<4x10xf32>
+  %z = nn.mul %y, %w : tensor<4x10xf32>
+  %l = nn.reduce_sum %z, [0, 1] : tensor<4x10xf32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 // log_softmax: dx = dy - exp(y) * sum(dy, last)
 // CHECK-LABEL: func.func @grad(%arg0: tensor<4x10xf32> {gptc.param}, %arg1: tensor<4x10xf32>)
 // CHECK: %[[Y:.*]] = nn.log_softmax %arg0

@@ -326,3 +326,43 @@ func.func @clip_scale(%s: tensor<f32>, %h: tensor<16xf32>) -> tensor<f32> {
   %0 = nn.clip_scale %s, %h : tensor<f32>, tensor<16xf32>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// normalize: the row sum, the mean, the centred sum of squares, 1 / sqrt(var +
+// eps), then (x - mean) * rstd; no [rows, C] value but the result.
+// CHECK-LABEL: func.func @normalize
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @normalize(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = nn.normalize %x, 1.0e-05 : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+// normalize_grad: the statistics again (2 reductions), sum(dy) and
+// sum(dy * xhat), then rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+// CHECK-LABEL: func.func @normalize_grad
+// CHECK-COUNT-4: iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @normalize_grad(%x: tensor<4x8xf32>, %dy: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = nn.normalize_grad %x, %dy, 1.0e-05 : tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}

@@ -227,6 +227,22 @@ func.func @log_softmax_of_scalar(%x: tensor<f64>) -> tensor<f64> {
 
 // -----
 
+func.func @normalize_of_scalar(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'nn.normalize' op needs a tensor of rank 1 or more}}
+  %0 = nn.normalize %x, 1.0e-05 : tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @normalize_negative_eps(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{'nn.normalize' op needs eps >= 0}}
+  %0 = nn.normalize %x, -1.0 : tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
 func.func @fusion_group_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{kind must be gemm, rows, reduction or elementwise, not 'fast'}}
   %0 = nn.fusion_group "fast" rows(1) -> tensor<4xf32> {
