@@ -303,6 +303,7 @@ func.func @forward(%x: tensor<4x10xf32> {gptc.param}, %w: tensor<4x10xf32>) -> t
 // recomputed, nothing else of the forward is read).
 // CHECK-LABEL: func.func @grad(%arg0: tensor<4x10xf32> {gptc.param}, %arg1: tensor<4x10xf32>)
 // CHECK: nn.normalize %arg0, 1.000000e-05
+// CHECK: nn.constant 1.0
 // CHECK: %[[DY:.*]] = nn.mul %{{.*}}, %arg1
 // CHECK: %[[DX:.*]] = nn.normalize_grad %arg0, %[[DY]], 1.000000e-05 : tensor<4x10xf32>
 // CHECK: return %{{.*}}, %[[DX]]
