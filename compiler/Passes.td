@@ -127,6 +127,17 @@ def ApproximateMath : Pass<"gptc-approximate-math"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def FreeAfterLastUse : Pass<"gptc-free-after-last-use"> {
+  let summary = "Moves each memref.dealloc to just after the buffer's last use";
+  let description = [{
+    After the buffer deallocation pipeline, which frees every buffer at the end
+    of its block. A dealloc of a memref.alloc moves up to follow the last op of
+    the block that uses the buffer or an alias of it (any result of a user but
+    a load); buffers that escape the block keep their dealloc.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def ParallelizeLoops : Pass<"gptc-parallelize-loops"> {
   let summary = "Keeps the outermost scf.parallel of each big enough nest; the rest become scf.for";
   let description = [{

@@ -5,7 +5,7 @@ usage: compare_runs.py BEFORE_DIR AFTER_DIR
 """
 import json, sys, glob, os
 before, after = sys.argv[1], sys.argv[2]
-TIMING = {"seconds", "seconds_per_epoch", "train_seconds", "ms_per_step", "tokens_per_second", "target_tokens_per_second", "examples_per_second"}
+TIMING = {"seconds", "seconds_per_epoch", "train_seconds", "ms_per_step", "median_ms_per_step", "tokens_per_second", "target_tokens_per_second", "examples_per_second"}
 bad = 0
 for f in sorted(glob.glob(before + "/*.summary")):
     name = os.path.basename(f)

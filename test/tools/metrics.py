@@ -31,8 +31,8 @@ def main():
     if mode == "same":
         a, b = last_json(sys.argv[2]), last_json(sys.argv[3])
         for s in (a, b):
-            for timing in ("seconds", "seconds_per_epoch", "train_seconds", "ms_per_step", "tokens_per_second", "target_tokens_per_second",
-                           "examples_per_second"):
+            for timing in ("seconds", "seconds_per_epoch", "train_seconds", "ms_per_step", "median_ms_per_step",
+                           "tokens_per_second", "target_tokens_per_second", "examples_per_second"):
                 s.pop(timing, None)
         print(json.dumps(a, sort_keys=True))
         print(json.dumps(b, sort_keys=True))

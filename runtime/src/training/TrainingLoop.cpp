@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -97,6 +98,19 @@ std::string fixed(double v, const char *fmt) {
 
 } // namespace
 
+/// The median of `ms` without its first kWarmupSteps entries (all of them when
+/// there are no more); 0 for none.
+static double medianAfterWarmup(std::vector<double> ms) {
+  constexpr size_t kWarmupSteps = 3;
+  if (ms.size() > kWarmupSteps)
+    ms.erase(ms.begin(), ms.begin() + kWarmupSteps);
+  if (ms.empty())
+    return 0;
+  std::sort(ms.begin(), ms.end());
+  size_t n = ms.size();
+  return n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+}
+
 int runTraining(Model &model, BatchSource &source, Settings &s) {
   Progress progress;
   if (!s.resume.empty()) {
@@ -128,6 +142,7 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
   int64_t trainedSteps = 0, trainedItems = 0, runningCount = 0, windowCount = 0;
   Evaluation last;
   std::vector<Tensor> grads, gradSum;
+  std::vector<double> stepMs; // each step's time, for the summary's median
 
   // Evaluates after `done` steps, logs it, and writes the checkpoints.
   auto evaluateAt = [&](int64_t done) {
@@ -191,7 +206,9 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
     auto t0 = clock::now();
     double loss =
         trainOneStep(model, source, s, step, learningRateAt(s, step, total), grads, gradSum, trainedItems);
-    trainSeconds += secondsSince(t0);
+    double seconds = secondsSince(t0);
+    trainSeconds += seconds;
+    stepMs.push_back(1000 * seconds);
     ++trainedSteps;
     if (!std::isfinite(loss))
       throw std::runtime_error("the training loss became " + std::to_string(loss) + " at step " +
@@ -236,6 +253,9 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
   summary["seconds"] = rounded(seconds, 1e2);
   summary["train_seconds"] = rounded(trainSeconds, 1e2);
   summary["ms_per_step"] = rounded(trainedSteps ? 1000 * trainSeconds / trainedSteps : 0, 1e3);
+  // The median step after warm-up: the first steps also pay for touching the
+  // heap's fresh pages (seconds for a large model).
+  summary["median_ms_per_step"] = rounded(medianAfterWarmup(stepMs), 1e3);
   summary[std::string(source.itemName()) + "_per_second"] =
       rounded(trainSeconds > 0 ? (double)trainedItems / trainSeconds : 0, 1e1);
   std::printf("%s\n", summary.dump().c_str());
