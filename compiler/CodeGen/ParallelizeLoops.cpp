@@ -43,17 +43,26 @@ std::optional<int64_t> tripCount(Value lower, Value upper, Value step) {
 /// sequential loops, which add up). Unknown bounds count as large.
 int64_t workIn(Block &block);
 
+constexpr int64_t kUnknown = int64_t(1) << 40;
+
+/// a * b for counts in [0, kUnknown], saturating at kUnknown (two unknown
+/// trip counts multiplied would overflow int64 and read as no work at all).
+int64_t countTimes(int64_t a, int64_t b) {
+  if (a == 0 || b == 0)
+    return 0;
+  return a > kUnknown / b ? kUnknown : std::min(kUnknown, a * b);
+}
+
 int64_t workOf(Operation *op) {
-  constexpr int64_t kUnknown = int64_t(1) << 40;
   int64_t trips = 1;
   if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
     for (auto [lo, hi, st] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
-      trips = std::min(kUnknown, trips * tripCount(lo, hi, st).value_or(kUnknown));
-    return std::min(kUnknown, trips * std::max<int64_t>(1, workIn(*loop.getBody())));
+      trips = countTimes(trips, tripCount(lo, hi, st).value_or(kUnknown));
+    return countTimes(trips, std::max<int64_t>(1, workIn(*loop.getBody())));
   }
   if (auto loop = dyn_cast<scf::ForOp>(op)) {
     trips = tripCount(loop.getLowerBound(), loop.getUpperBound(), loop.getStep()).value_or(kUnknown);
-    return std::min(kUnknown, trips * std::max<int64_t>(1, workIn(*loop.getBody())));
+    return countTimes(trips, std::max<int64_t>(1, workIn(*loop.getBody())));
   }
   return 0;
 }
@@ -61,7 +70,7 @@ int64_t workOf(Operation *op) {
 int64_t workIn(Block &block) {
   int64_t total = 0;
   for (Operation &op : block)
-    total += workOf(&op);
+    total = std::min(kUnknown, total + workOf(&op));
   return total;
 }
 

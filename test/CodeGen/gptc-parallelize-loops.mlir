@@ -96,3 +96,29 @@ func.func @few_rows(%a: memref<32x1024xf32>) {
   }
   return
 }
+
+// -----
+
+// Loops whose bounds are not constants count as large, also two of them
+// nested (the attention kernel's chunks: keys per row, rows per chunk): the
+// product saturates instead of overflowing into "no work", so the chunks stay
+// parallel.
+// CHECK-LABEL: func.func @unknown_bounds
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c32)
+// CHECK: scf.for
+// CHECK: scf.for
+func.func @unknown_bounds(%a: memref<?xf32>, %n: index, %m: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%chunk) = (%c0) to (%c32) step (%c1) {
+    scf.for %i = %c0 to %n step %c1 {
+      scf.for %j = %c0 to %m step %c1 {
+        memref.store %one, %a[%j] : memref<?xf32>
+      }
+    }
+    scf.reduce
+  }
+  return
+}
