@@ -2,6 +2,8 @@
 
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -13,6 +15,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <thread>
 
 namespace gptc {
 
@@ -36,38 +41,109 @@ static std::unique_ptr<llvm::TargetMachine> hostTargetMachine(int optLevel, std:
       std::nullopt, level));
 }
 
-std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
-                                                int optLevel, std::string &error) {
+/// Runs LLVM's -O<optLevel> pipeline for the host on `module`.
+static void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
+  if (optLevel <= 0)
+    return;
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  llvm::PassBuilder pb(&tm, tuning);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
+                                  : optLevel == 2 ? llvm::OptimizationLevel::O2
+                                                  : llvm::OptimizationLevel::O3;
+  pb.buildPerModuleDefaultPipeline(level).run(module, mam);
+}
+
+/// The LLVM IR of `module` for the host, not optimised yet.
+static std::unique_ptr<llvm::Module> translate(mlir::ModuleOp module, llvm::LLVMContext &ctx,
+                                               llvm::TargetMachine &tm, std::string &error) {
   auto llvmModule = mlir::translateModuleToLLVMIR(module, ctx, "gptc_model");
   if (!llvmModule) {
     error = "translation to LLVM IR failed";
     return nullptr;
   }
+  llvmModule->setTargetTriple(tm.getTargetTriple().str());
+  llvmModule->setDataLayout(tm.createDataLayout());
+  return llvmModule;
+}
+
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
+                                                int optLevel, std::string &error) {
   auto tm = hostTargetMachine(optLevel, error);
   if (!tm)
     return nullptr;
-  llvmModule->setTargetTriple(tm->getTargetTriple().str());
-  llvmModule->setDataLayout(tm->createDataLayout());
-  if (optLevel > 0) {
-    llvm::LoopAnalysisManager lam;
-    llvm::FunctionAnalysisManager fam;
-    llvm::CGSCCAnalysisManager cgam;
-    llvm::ModuleAnalysisManager mam;
-    llvm::PipelineTuningOptions tuning;
-    tuning.LoopVectorization = optLevel >= 2;
-    tuning.SLPVectorization = optLevel >= 2;
-    llvm::PassBuilder pb(tm.get(), tuning);
-    pb.registerModuleAnalyses(mam);
-    pb.registerCGSCCAnalyses(cgam);
-    pb.registerFunctionAnalyses(fam);
-    pb.registerLoopAnalyses(lam);
-    pb.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
-                                    : optLevel == 2 ? llvm::OptimizationLevel::O2
-                                                    : llvm::OptimizationLevel::O3;
-    pb.buildPerModuleDefaultPipeline(level).run(*llvmModule, mam);
-  }
+  auto llvmModule = translate(module, ctx, *tm, error);
+  if (llvmModule)
+    optimize(*llvmModule, *tm, optLevel);
   return llvmModule;
+}
+
+/// Optimises one part (bitcode) in a context of its own and writes its object.
+static bool compilePart(llvm::StringRef bitcode, int optLevel, const std::string &path, std::string &error) {
+  llvm::LLVMContext ctx;
+  auto part = llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "gptc_model_part"), ctx);
+  if (!part) {
+    error = "reading a module part back: " + llvm::toString(part.takeError());
+    return false;
+  }
+  auto tm = hostTargetMachine(optLevel, error);
+  if (!tm)
+    return false;
+  optimize(**part, *tm, optLevel);
+  return writeObjectFile(**part, optLevel, path, error);
+}
+
+bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std::string> &objectPaths,
+                      std::string &error) {
+  llvm::LLVMContext ctx;
+  auto tm = hostTargetMachine(optLevel, error);
+  if (!tm)
+    return false;
+  auto whole = translate(module, ctx, *tm, error);
+  if (!whole)
+    return false;
+  if (objectPaths.size() == 1) {
+    optimize(*whole, *tm, optLevel);
+    return writeObjectFile(*whole, optLevel, objectPaths[0], error);
+  }
+  // Functions are dealt out by size (round robin, largest first); a local
+  // symbol another part uses becomes a hidden global. Each part travels as
+  // bitcode to a thread with its own LLVMContext (contexts are not shared
+  // between threads).
+  std::vector<llvm::SmallVector<char, 0>> parts;
+  llvm::SplitModule(
+      *whole, objectPaths.size(),
+      [&](std::unique_ptr<llvm::Module> part) {
+        llvm::raw_svector_ostream os(parts.emplace_back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  whole.reset();
+  std::vector<std::string> errors(parts.size());
+  std::vector<char> ok(parts.size(), 0);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < parts.size(); ++i)
+    threads.emplace_back([&, i] {
+      ok[i] = compilePart(llvm::StringRef(parts[i].data(), parts[i].size()), optLevel, objectPaths[i], errors[i]);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (!ok[i]) {
+      error = errors[i];
+      return false;
+    }
+  return true;
 }
 
 bool writeObjectFile(llvm::Module &module, int optLevel, const std::string &path, std::string &error) {

@@ -18,6 +18,12 @@ namespace gptc {
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
                                                 int optLevel, std::string &error);
 
+/// Translates the module and writes it as one host object per path in
+/// `objectPaths`: with several, its functions are split among them, and the
+/// parts are optimised and compiled side by side, one thread each.
+bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std::string> &objectPaths,
+                      std::string &error);
+
 /// Writes a host object file.
 bool writeObjectFile(llvm::Module &module, int optLevel, const std::string &path, std::string &error);
 

@@ -64,3 +64,18 @@ train { batch = 2  data = random()  optimizer = sgd(lr = 0.1, momentum = 0.9) }
 # BATCH: tensor<5x4xf32> {gptc.name = "x"}
 # RUN: not %gptc %s -D batch=0 2>&1 | FileCheck %s --check-prefix=BADBATCH
 # BADBATCH: error: -D batch=0: must be a positive integer
+#
+# --time-stages: one line per stage on stderr, then the executable runs. The
+# LLVM stage splits the module's functions among the cores' objects, which link
+# into one working executable.
+# RUN: %gptc %s -o %t.exe --time-stages 2> %t.times
+# RUN: FileCheck %s --check-prefix=TIMES < %t.times
+# RUN: %t.exe info | FileCheck %s --check-prefix=INFO
+# TIMES: gptc: time: mlirgen
+# TIMES: gptc: time: autodiff
+# TIMES: gptc: time: to-linalg
+# TIMES: gptc: time: fusion
+# TIMES: gptc: time: to-llvm-dialect
+# TIMES: gptc: time: llvm
+# TIMES: gptc: time: link
+# INFO: "model": "emit"

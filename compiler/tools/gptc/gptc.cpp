@@ -31,6 +31,8 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace {
@@ -51,7 +53,27 @@ struct Options {
   int errorLimit = 20;
   bool remarks = false;
   bool noFuseAttention = false;
+  bool timeStages = false;
   std::vector<std::string> defines;
+};
+
+/// --time-stages: the wall time of each compilation stage, on stderr.
+class StageClock {
+public:
+  StageClock(bool on, std::string label) : on_(on), label_(std::move(label)) {}
+  /// Prints the time since the previous lap (or the start) as stage `name`.
+  void lap(const char *name) {
+    auto now = std::chrono::steady_clock::now();
+    if (on_)
+      std::fprintf(stderr, "gptc: time%s: %-14s %6.2f s\n", label_.c_str(), name,
+                   std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+private:
+  bool on_;
+  std::string label_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
 int fail(const std::string &message) {
@@ -82,6 +104,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
   app.add_flag("--no-fuse-attention", opts.noFuseAttention,
                "keep attention as separate ops (matmul, softmax, ...) that store the [T, T] scores");
+  app.add_flag("--time-stages", opts.timeStages, "print the wall time of each compilation stage on stderr");
   app.add_flag("--remarks", opts.remarks, "explain, as remarks on stderr, every op that stays out of its producer's fusion group");
   app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
   if (int rc = gptc::cli::parse(app, argc, argv, "gptc"); rc >= 0)
@@ -170,11 +193,14 @@ bool elaborateBuckets(gptc::Program &program, const gptc::CheckedProgram &checke
 }
 
 /// One elaboration of the model through every stage in its own MLIR context:
-/// prints the stage --emit asks for, or writes the object file `objectPath`
-/// whose entry points end in `suffix` (a length bucket's), embedding `manifest`
-/// when given. False after an error (reported).
+/// prints the stage --emit asks for, or writes the object files `objectPaths`
+/// (the model's functions split among them, compiled side by side) whose entry
+/// points end in `suffix` (a length bucket's), embedding `manifest` when given.
+/// False after an error (reported).
 bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, const std::string &suffix,
-                  const std::string *manifest, const std::string &objectPath, bool quietThreads = false) {
+                  const std::string *manifest, const std::vector<std::string> &objectPaths,
+                  bool quietThreads = false) {
+  StageClock clock(opts.timeStages, suffix.empty() ? "" : " (bucket" + suffix + ")");
   mlir::DialectRegistry registry;
   gptc::registerGptcDialects(registry);
   mlir::MLIRContext context(registry);
@@ -192,6 +218,7 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   mlir::OwningOpRef<mlir::ModuleOp> module = gptc::mlirGen(context, checked, genOptions);
   if (!module)
     return false;
+  clock.lap("mlirgen");
   auto printed = [&](Stage stage) {
     if (opts.emit != stage)
       return false;
@@ -215,16 +242,19 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   trainStep.splitEncoder = checked.train.data == gptc::DataKind::Parallel; // translation: ./train translate
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); }))
     return false;
+  clock.lap("autodiff");
   if (printed(Stage::Grad))
     return true;
   if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm); }))
     return false;
+  clock.lap("to-linalg");
   if (printed(Stage::Linalg))
     return true;
   gptc::FusionOptions fusion;
   fusion.remarks = opts.remarks;
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildFusionPipeline(pm, fusion); }))
     return false;
+  clock.lap("fusion");
   if (printed(Stage::Fused))
     return true;
   // The runtime reads names, shapes and settings from this string in the object.
@@ -236,24 +266,26 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); }))
     return false;
+  clock.lap("to-llvm-dialect");
   if (printed(Stage::LLVMDialect))
     return true;
 
-  llvm::LLVMContext llvmContext;
   std::string error;
-  auto llvmModule = gptc::translateToLLVMIR(*module, llvmContext, opts.optLevel, error);
-  if (!llvmModule) {
-    std::cerr << "gptc: error: " << error << "\n";
-    return false;
-  }
   if (opts.emit == Stage::LLVM) {
+    llvm::LLVMContext llvmContext;
+    auto llvmModule = gptc::translateToLLVMIR(*module, llvmContext, opts.optLevel, error);
+    if (!llvmModule) {
+      std::cerr << "gptc: error: " << error << "\n";
+      return false;
+    }
     llvmModule->print(llvm::outs(), nullptr);
     return true;
   }
-  if (!gptc::writeObjectFile(*llvmModule, opts.optLevel, objectPath, error)) {
+  if (!gptc::compileToObjects(*module, opts.optLevel, objectPaths, error)) {
     std::cerr << "gptc: error: " << error << "\n";
     return false;
   }
+  clock.lap("llvm");
   return true;
 }
 
@@ -322,27 +354,35 @@ int main(int argc, char **argv) {
     return 1;
   std::string manifest = gptc::buildManifest(shapes[0], opts.dtype);
   if (opts.emit < Stage::Obj) // a printed stage: the first shape's
-    return compileShape(opts, shapes[0], "", &manifest, "") ? 0 : 1;
+    return compileShape(opts, shapes[0], "", &manifest, {}) ? 0 : 1;
   if (opts.emit == Stage::Obj && shapes.size() > 1)
     return fail("--emit=obj writes one object, but this model has " + std::to_string(shapes.size()) +
                 " length buckets (one object each): build the executable instead");
 
   // Objects go to fresh temporary files (never over a file of the user's),
-  // except --emit=obj's; the buckets compile in parallel, one per core.
-  std::vector<std::string> objects;
+  // except --emit=obj's. The buckets compile in parallel, one per core; a
+  // single shape is split into one part per core instead.
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  size_t partsPerShape = opts.emit == Stage::Exe && shapes.size() == 1 ? std::min(cores, 8u) : 1;
+  std::vector<std::vector<std::string>> objects(shapes.size());
   for (size_t k = 0; k < shapes.size(); ++k) {
     if (opts.emit == Stage::Obj) {
-      objects.push_back(opts.output);
+      objects[k].push_back(opts.output);
       continue;
     }
-    llvm::SmallString<128> tmp;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("gptc-model", "o", tmp))
-      return fail("cannot create a temporary object file: " + ec.message());
-    objects.push_back(std::string(tmp));
+    for (size_t part = 0; part < partsPerShape; ++part) {
+      llvm::SmallString<128> tmp;
+      if (std::error_code ec = llvm::sys::fs::createTemporaryFile("gptc-model", "o", tmp))
+        return fail("cannot create a temporary object file: " + ec.message());
+      objects[k].push_back(std::string(tmp));
+    }
   }
+  std::vector<std::string> allObjects;
+  for (const auto &shapeObjects : objects)
+    allObjects.insert(allObjects.end(), shapeObjects.begin(), shapeObjects.end());
   auto removeObjects = [&] {
     if (opts.emit != Stage::Obj)
-      for (const std::string &o : objects)
+      for (const std::string &o : allObjects)
         llvm::sys::fs::remove(o);
   };
   llvm::InitializeNativeTarget(); // once, before the threads that use it
@@ -368,9 +408,11 @@ int main(int argc, char **argv) {
   if (opts.emit == Stage::Obj)
     return 0;
   std::string error;
-  bool linked = gptc::linkExecutable(objects, runtimeDirectory(argv[0]), opts.output, error);
+  StageClock linkClock(opts.timeStages, "");
+  bool linked = gptc::linkExecutable(allObjects, runtimeDirectory(argv[0]), opts.output, error);
   removeObjects();
   if (!linked)
     return fail(error);
+  linkClock.lap("link");
   return 0;
 }
