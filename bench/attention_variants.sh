@@ -2,7 +2,8 @@
 # Training-step time of each attention variant (examples/attention_variants/),
 # all through the fused attention kernel, as a ratio to the baseline; the
 # baseline with --no-fuse-attention (the scores stored as [B, H, T, T]
-# tensors) is the reference row. One run each, the same data and seed.
+# tensors) is the reference row. One run each, the same data and seed; the
+# median ms/step of STEPS steps after 3 warm-up steps.
 # Usage: bench/attention_variants.sh [STEPS=200] [THREADS=2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ run() { # run NAME FILE [gptc flags...]
   local exe="build/bench/variant_${name// /_}"
   build/bin/gptc "$file" -o "$exe" "$@"
   local ms
-  ms=$(GPTC_THREADS=$THREADS "$exe" --data "$DATA" --steps "$STEPS" --eval-interval 0 --eval-iters 1 --quiet | field ms_per_step)
+  ms=$(GPTC_THREADS=$THREADS "$exe" --data "$DATA" --steps $((STEPS + 3)) --eval-interval 0 --eval-iters 1 --quiet | field median_ms_per_step)
   [ -n "$base" ] || base=$ms
   /usr/bin/python3 -c "print('%-30s %10.1f %8.2fx' % ('$name', $ms, $ms / $base))"
 }

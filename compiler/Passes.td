@@ -135,6 +135,10 @@ def FreeAfterLastUse : Pass<"gptc-free-after-last-use"> {
     the block that uses the buffer or an alias of it (any result of a user but
     a load); buffers that escape the block keep their dealloc.
   }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "report each function's buffer plan (peak and total bytes of its temporaries) as a remark">
+  ];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 

@@ -17,9 +17,14 @@
 // an op that takes it as an operand, but a load, counts as an alias) lies inside that block, in
 // an op the dealloc then follows. A buffer that escapes the block (returned,
 // yielded out, used by another block) keeps its dealloc where it was.
+//
+// With the option `remarks` (gptc --remarks), each function reports its
+// buffer plan: the most bytes its top-level buffers hold at once, against
+// the sum of them all (what it held before this pass).
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "llvm/Support/FormatVariadic.h"
 
 namespace gptc {
 #define GEN_PASS_DEF_FREEAFTERLASTUSE
@@ -64,7 +69,45 @@ Operation *lastUseInBlock(Value buffer, Block *block, Operation *dealloc) {
   return last;
 }
 
+/// Bytes of a statically shaped buffer, or 0.
+int64_t bytesOf(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getElementType().isIntOrFloat())
+    return 0;
+  return type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+}
+
+/// Remarks on `func`: the peak and the sum of the bytes of the buffers its
+/// body allocates at the top level, in program order.
+void remarkBufferPlan(func::FuncOp func) {
+  if (func.isExternal())
+    return;
+  int64_t live = 0, peak = 0, total = 0;
+  for (Operation &op : func.getBody().front()) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      int64_t bytes = bytesOf(alloc.getType());
+      live += bytes;
+      total += bytes;
+      peak = std::max(peak, live);
+    } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+      if (auto alloc = dealloc.getMemref().getDefiningOp<memref::AllocOp>();
+          alloc && alloc->getBlock() == op.getBlock())
+        live -= bytesOf(alloc.getType());
+    }
+  }
+  if (total == 0)
+    return;
+  auto size = [](int64_t bytes) {
+    if (bytes < 1024)
+      return llvm::formatv("{0} bytes", bytes).str();
+    return bytes < 1048576 ? llvm::formatv("{0:F1} KB", bytes / 1024.0).str()
+                           : llvm::formatv("{0:F1} MB", bytes / 1048576.0).str();
+  };
+  func.emitRemark() << "buffer plan of @" << func.getSymName() << ": at most " << size(peak)
+                    << " of temporaries live at once, " << size(total) << " allocated in all";
+}
+
 struct FreeAfterLastUsePass : gptc::impl::FreeAfterLastUseBase<FreeAfterLastUsePass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<memref::DeallocOp> deallocs;
     getOperation()->walk([&](memref::DeallocOp op) { deallocs.push_back(op); });
@@ -77,6 +120,8 @@ struct FreeAfterLastUsePass : gptc::impl::FreeAfterLastUseBase<FreeAfterLastUseP
       if (last && last->isBeforeInBlock(dealloc))
         dealloc->moveAfter(last);
     }
+    if (remarks)
+      getOperation()->walk([](func::FuncOp func) { remarkBufferPlan(func); });
   }
 };
 

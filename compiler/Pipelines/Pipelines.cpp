@@ -95,7 +95,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   // The pipeline frees buffers at the end of their block, i.e. when the step
   // returns: free each one after its last use instead (the step's peak memory
   // becomes what is live at once, not the sum of all its buffers).
-  pm.addPass(createFreeAfterLastUse());
+  FreeAfterLastUseOptions freeing;
+  freeing.remarks = options.remarks;
+  pm.addPass(createFreeAfterLastUse(freeing));
   pm.addPass(createForallToParallelLoopPass()); // the rows groups' tile loops
   if (options.gemm == GemmKind::Runtime)
     pm.addPass(createMatmulToRuntimeCalls());

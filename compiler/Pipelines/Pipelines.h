@@ -28,6 +28,8 @@ struct LowerToLLVMOptions : mlir::PassPipelineOptions<LowerToLLVMOptions> {
   Option<GemmKind> gemm{*this, "gemm", llvm::cl::desc("matmul code"), llvm::cl::init(GemmKind::Runtime),
                         llvm::cl::values(clEnumValN(GemmKind::Runtime, "runtime", "call the runtime's GEMM"),
                                          clEnumValN(GemmKind::Loops, "loops", "lower to loops"))};
+  Option<bool> remarks{*this, "remarks", llvm::cl::desc("report each step function's buffer plan"),
+                       llvm::cl::init(false)};
 };
 
 struct TrainStepOptions : mlir::PassPipelineOptions<TrainStepOptions> {

@@ -2,6 +2,7 @@
 // or an alias of it (a view, a pointer, a loop result); a buffer that escapes
 // its block keeps its dealloc where it was.
 // RUN: gptc-opt %s -split-input-file --gptc-free-after-last-use | FileCheck %s
+// RUN: gptc-opt %s -split-input-file --gptc-free-after-last-use=remarks=true -o /dev/null 2>&1 | FileCheck %s --check-prefix=PLAN
 
 // Two temporaries freed at the end: each is freed after its last reader, so
 // the second reuses the first's memory.
@@ -14,6 +15,8 @@
 // CHECK-NEXT: linalg.copy ins(%[[B]] {{.*}} outs(%arg0
 // CHECK-NEXT: memref.dealloc %[[B]]
 // CHECK-NEXT: return
+// The buffer plan: the two buffers are live together once (512 bytes).
+// PLAN: remark: buffer plan of @chain: at most 512 bytes of temporaries live at once, 512 bytes allocated in all
 func.func @chain(%out: memref<64xf32>) {
   %cst = arith.constant 1.0 : f32
   %a = memref.alloc() : memref<64xf32>
@@ -65,6 +68,7 @@ func.func @aliases(%out: memref<8x8xf32>) {
 // CHECK-NEXT: call @later()
 // CHECK-NEXT: return %[[S]]
 func.func private @later()
+// PLAN: remark: buffer plan of @nested: at most 16 bytes of temporaries live at once, 16 bytes allocated in all
 func.func @nested() -> f32 {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -143,4 +147,25 @@ func.func @returned() -> memref<4xf32> {
   call @later() : () -> ()
   memref.dealloc %a : memref<4xf32>
   return %a : memref<4xf32>
+}
+
+// -----
+
+// Three temporaries in a row, each dead before the next: the plan holds one
+// at a time (4 KB of the 12 KB allocated).
+// PLAN: remark: buffer plan of @sequence: at most 4.0 KB of temporaries live at once, 12.0 KB allocated in all
+func.func @sequence(%out: memref<1024xf32>) {
+  %a = memref.alloc() : memref<1024xf32>
+  linalg.copy ins(%out : memref<1024xf32>) outs(%a : memref<1024xf32>)
+  linalg.copy ins(%a : memref<1024xf32>) outs(%out : memref<1024xf32>)
+  %b = memref.alloc() : memref<1024xf32>
+  linalg.copy ins(%out : memref<1024xf32>) outs(%b : memref<1024xf32>)
+  linalg.copy ins(%b : memref<1024xf32>) outs(%out : memref<1024xf32>)
+  %c = memref.alloc() : memref<1024xf32>
+  linalg.copy ins(%out : memref<1024xf32>) outs(%c : memref<1024xf32>)
+  linalg.copy ins(%c : memref<1024xf32>) outs(%out : memref<1024xf32>)
+  memref.dealloc %a : memref<1024xf32>
+  memref.dealloc %b : memref<1024xf32>
+  memref.dealloc %c : memref<1024xf32>
+  return
 }

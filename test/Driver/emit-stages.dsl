@@ -79,3 +79,8 @@ train { batch = 2  data = random()  optimizer = sgd(lr = 0.1, momentum = 0.9) }
 # TIMES: gptc: time: llvm
 # TIMES: gptc: time: link
 # INFO: "model": "emit"
+#
+# --remarks reports each step function's buffer plan at the model's line.
+# RUN: %gptc %s -o %t.exe --remarks 2>&1 | FileCheck %s --check-prefix=PLAN
+# PLAN-DAG: remark: buffer plan of @forward: at most {{[0-9.]+ (bytes|KB|MB)}} of temporaries live at once, {{[0-9.]+ (bytes|KB|MB)}} allocated in all
+# PLAN-DAG: remark: buffer plan of @train_step: at most

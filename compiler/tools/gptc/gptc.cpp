@@ -105,7 +105,9 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_flag("--no-fuse-attention", opts.noFuseAttention,
                "keep attention as separate ops (matmul, softmax, ...) that store the [T, T] scores");
   app.add_flag("--time-stages", opts.timeStages, "print the wall time of each compilation stage on stderr");
-  app.add_flag("--remarks", opts.remarks, "explain, as remarks on stderr, every op that stays out of its producer's fusion group");
+  app.add_flag("--remarks", opts.remarks,
+               "explain, as remarks on stderr, every op that stays out of its producer's fusion group, and "
+               "each step function's buffer plan (the most memory its temporaries hold at once)");
   app.add_option("model", opts.input, "the model to compile (MODEL.dsl)");
   if (int rc = gptc::cli::parse(app, argc, argv, "gptc"); rc >= 0)
     return rc;
@@ -264,6 +266,7 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     (*module)->setAttr("gptc.entry_suffix", mlir::StringAttr::get(&context, suffix));
   gptc::LowerToLLVMOptions lowering;
   lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
+  lowering.remarks = opts.remarks;
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); }))
     return false;
   clock.lap("to-llvm-dialect");
