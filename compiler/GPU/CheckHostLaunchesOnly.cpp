@@ -41,7 +41,7 @@ struct CheckHostLaunchesOnlyPass : gptc::impl::CheckHostLaunchesOnlyBase<CheckHo
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      func.walk([&](Operation *op) {
+      func.walk<WalkOrder::PreOrder>([&](Operation *op) {
         if (op == func.getOperation())
           return WalkResult::advance();
         if (allowedOnHost(op))
