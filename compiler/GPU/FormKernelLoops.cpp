@@ -14,7 +14,8 @@
 //     parallel over the ops' parallel dimensions: for a reduction over rows
 //     (a bias gradient) each thread owns one output element and loops over
 //     the reduced dimensions;
-//   * ops whose kernel dimensions do not agree are kernels of their own, as
+//   * ops whose kernel dimensions (or, outside rows groups, the order in
+//     which they write their outputs) do not agree are kernels of their own, as
 //     are untagged linalg ops and memref.copy (bufferization's copies).
 //
 // Code with no parallel loop (a rank-0 op, a full reduction, the embedding
@@ -68,6 +69,26 @@ SmallVector<int64_t> rangesOf(linalg::LinalgOp op, ArrayRef<int64_t> dims) {
   for (int64_t d : dims)
     ranges.push_back(all[d]);
   return ranges;
+}
+
+/// Whether iteration i of the kernel writes element i of each of `op`'s
+/// outputs: every output is indexed by the kernel dimensions, in order. Ops
+/// of one elementwise or reduction kernel must agree on this (a fill and the
+/// reduction into its output); otherwise a thread could read what another
+/// thread writes. Rows groups share their leading dimensions by construction.
+bool writesInKernelOrder(linalg::LinalgOp op) {
+  if (op->hasAttr(gptc::gpu::kKernelRowsAttr))
+    return true;
+  SmallVector<int64_t> dims = kernelDims(op);
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (map.getNumResults() != dims.size())
+      return false;
+    for (auto [result, d] : llvm::zip(map.getResults(), dims))
+      if (result != getAffineDimExpr(d, op.getContext()))
+        return false;
+  }
+  return true;
 }
 
 /// An scf.parallel over `ranges` at `b` (one iteration when there are none).
@@ -175,7 +196,9 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
     for (auto &[id, ops] : kernels) {
       linalg::LinalgOp first = ops.front();
       SmallVector<int64_t> shared = rangesOf(first, kernelDims(first));
-      bool agree = llvm::all_of(ops, [&](linalg::LinalgOp op) { return rangesOf(op, kernelDims(op)) == shared; });
+      bool agree = llvm::all_of(ops, [&](linalg::LinalgOp op) {
+        return rangesOf(op, kernelDims(op)) == shared && (ops.size() == 1 || writesInKernelOrder(op));
+      });
       if (agree) {
         if (failed(formKernel(ops)))
           return signalPassFailure();
