@@ -73,8 +73,14 @@ def MatmulToRuntimeCalls : Pass<"gptc-matmul-to-runtime-calls", "mlir::ModuleOp"
     operands, M, N, K, batch count, transpose flags and an accumulate flag. The
     output is accumulated into (C += op(A) op(B)), matching linalg's semantics,
     unless a linalg.fill of zero into C comes right before the matmul: then the
-    fill is removed and the GEMM overwrites C (accumulate = 0).
+    fill is removed and the GEMM overwrites C (accumulate = 0). The GPU path
+    calls `gptc_cuda_gemm_f32` instead (runtime-prefix=gptc_cuda_gemm), with
+    the same arguments, which are then device pointers.
   }];
+  let options = [
+    Option<"runtimePrefix", "runtime-prefix", "std::string", /*default=*/"\"gptc_gemm\"",
+           "name of the runtime's GEMM without the _f32/_f64 suffix">
+  ];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect"];
 }
 
@@ -224,6 +230,92 @@ def LowerFusionGroups : Pass<"gptc-lower-fusion-groups"> {
            "make each rows group one scf.forall over blocks of rows">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// The GPU path (compiler/GPU, docs/gpu.md)
+//===----------------------------------------------------------------------===//
+
+def GpuMarkKernels : Pass<"gptc-gpu-mark-kernels", "mlir::ModuleOp"> {
+  let summary = "GPU: tags every linalg op of a fusion group with its kernel (gptc.kernel, gptc.kernel_rows)";
+  let description = [{
+    Runs on the fused IR, before the groups are inlined and bufferized: the
+    tags survive bufferization, so gptc-gpu-form-kernel-loops can rebuild each
+    group as one kernel on buffers. A rows group also records its number of
+    row dimensions. Fails on nn.attention, which has only a CPU lowering.
+  }];
+  let dependentDialects = ["gptc::nn::NNDialect"];
+}
+
+def GpuFormKernelLoops : Pass<"gptc-gpu-form-kernel-loops", "mlir::func::FuncOp"> {
+  let summary = "GPU: each kernel (a fusion group's linalg ops on buffers) becomes one scf.parallel";
+  let description = [{
+    The ops tagged with one gptc.kernel become one scf.parallel over the
+    kernel's dimensions (a rows group's row dimensions; otherwise the ops'
+    parallel dimensions), whose body runs each op's remaining dimensions as
+    sequential scf.for loops, in the group's order. Untagged linalg ops and
+    memref.copy are kernels of their own. Host code with no parallel loop
+    (a top-level scf.for, a memref.store: the embedding's scatter-add, a
+    scalar written into a buffer) is wrapped in a one-iteration scf.parallel:
+    a one-thread kernel.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::linalg::LinalgDialect", "mlir::arith::ArithDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
+def GpuSinkHostScalars : Pass<"gptc-gpu-sink-host-scalars", "mlir::func::FuncOp"> {
+  let summary = "GPU: scalar host code that feeds a kernel is recomputed inside the kernel";
+  let description = [{
+    Buffers live on the device, so a memref.load on the host reads device
+    memory. A scalar a kernel uses (a hyperparameter loaded from `hyper`, the
+    clipping scale computed from the gradient norm) is computed from its
+    loads and pure ops at the start of the kernel instead, provided no op
+    between the load and the kernel touches the loaded buffer. Host ops left
+    without uses are erased.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
+}
+
+def GpuMapKernelLoops : Pass<"gptc-gpu-map-kernel-loops", "mlir::func::FuncOp"> {
+  let summary = "GPU: tiles each kernel's scf.parallel into blocks of threads and maps it to the grid";
+  let description = [{
+    Each scf.parallel at the top of a host function is tiled (no min/max
+    bounds: a guard instead) with a block of up to `block-size` threads whose
+    x dimension is the loop's last (contiguous) dimension, so neighbouring
+    threads touch neighbouring elements; the tile loop's last three
+    dimensions map to blocks z, y, x, the tile's to threads z, y, x, and any
+    further leading dimensions run sequentially in each thread. Nested
+    scf.parallel loops become scf.for.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "most threads per block">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::gpu::GPUDialect"];
+}
+
+def GpuMergeKernelModules : Pass<"gptc-gpu-merge-kernel-modules", "mlir::ModuleOp"> {
+  let summary = "GPU: moves every outlined kernel into one gpu.module @gptc_kernels";
+  let description = [{
+    gpu-kernel-outlining makes one gpu.module per kernel; one module is one
+    PTX file, loaded once by the runtime. Kernel names are already unique
+    (FUNCTION_kernel_N); the launches are redirected to @gptc_kernels.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def CheckHostLaunchesOnly : Pass<"gptc-check-host-launches-only", "mlir::ModuleOp"> {
+  let summary = "GPU: fails if a host function does anything but launch kernels, call the runtime, allocate and take views";
+  let description = [{
+    After kernel outlining. convert-parallel-loops-to-gpu leaves a loop it
+    cannot map on the host without a word (and bufferization or a lowering
+    may leave host code): each host function may hold only gpu.launch_func,
+    func.call, func.return, memref.alloc/alloca/dealloc/get_global, views
+    (subview, expand_shape, collapse_shape, reinterpret_cast, cast, transpose),
+    memref.extract_aligned_pointer_as_index and constants. Anything else is
+    an error naming the op and the function.
+  }];
 }
 
 #endif

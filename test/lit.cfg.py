@@ -43,3 +43,12 @@ import shutil
 if shutil.which("clang++-19") and os.path.exists("/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.fuzzer-x86_64.a"):
     config.available_features.add("libfuzzer")
 config.substitutions.append(("%srcroot", config.gptc_src_root))
+
+# The GPU path's PTX is checked with CUDA's ptxas where the toolkit is installed
+# (gptc --emit=ptx also needs its libdevice); test/GPU/ptxas-*.test are
+# UNSUPPORTED elsewhere, never passed.
+cuda = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+ptxas = os.path.join(cuda, "bin", "ptxas")
+if os.path.exists(ptxas) and os.path.exists(os.path.join(cuda, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("ptxas")
+config.substitutions.append(("%ptxas", ptxas))

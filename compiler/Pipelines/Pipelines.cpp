@@ -17,6 +17,10 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/DLTI/DLTI.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
@@ -28,7 +32,10 @@
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
@@ -139,7 +146,7 @@ void registerGptcDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, linalg::LinalgDialect, bufferization::BufferizationDialect,
                   memref::MemRefDialect, scf::SCFDialect, cf::ControlFlowDialect,
                   affine::AffineDialect, omp::OpenMPDialect, vector::VectorDialect,
-                  LLVM::LLVMDialect>();
+                  LLVM::LLVMDialect, gpu::GPUDialect, NVVM::NVVMDialect, DLTIDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerTilingInterfaceExternalModels(registry); // rows groups are tiled
@@ -149,6 +156,10 @@ void registerGptcDialects(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  // The GPU path: kernels serialised to PTX in-process (DESIGN.md G7).
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
 }
 
 void registerGptcPassesAndPipelines() {
@@ -170,6 +181,9 @@ void registerGptcPassesAndPipelines() {
   registerConvertAffineToStandard();
   registerConvertSCFToOpenMPPass();
   registerConvertOpenMPToLLVMPass();
+  registerGPUPasses();
+  registerConvertParallelLoopToGpu();
+  registerConvertGpuOpsToNVVMOps();
 
   PassPipelineRegistration<TrainStepOptions>("gptc-build-train-step",
                              "nn @forward -> @grad (autodiff) and @train_step (optimizer)",
@@ -180,6 +194,11 @@ void registerGptcPassesAndPipelines() {
                                           buildFusionPipeline);
   PassPipelineRegistration<LowerToLLVMOptions>("gptc-lower-to-llvm", "linalg on tensors -> LLVM dialect",
                                                buildLowerToLLVMPipeline);
+  PassPipelineRegistration<GPUOptions>("gptc-lower-to-gpu",
+                                       "GPU: linalg on tensors -> kernel launches + gpu.module @gptc_kernels",
+                                       buildLowerToGPUPipeline);
+  PassPipelineRegistration<GPUOptions>("gptc-lower-to-nvvm", "GPU: gpu.module kernels -> NVVM -> PTX (gpu.binary)",
+                                       buildLowerToNVVMPipeline);
 }
 
 } // namespace gptc

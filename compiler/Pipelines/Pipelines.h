@@ -6,6 +6,9 @@
 //   gptc-lower-to-linalg  : nn -> linalg on tensors, elementwise chains fused
 //   gptc-lower-to-llvm    : bufferize, out-params, deallocation, GEMM calls, loops,
 //                           LLVM dialect with the runtime's entry points
+//   gptc-lower-to-gpu     : (GPU) bufferize, GEMM calls to the CUDA runtime, one kernel
+//                           per fusion group, outlined into gpu.module @gptc_kernels
+//   gptc-lower-to-nvvm    : (GPU) kernels -> NVVM -> PTX in a gpu.binary (docs/gpu.md)
 #ifndef GPTC_PIPELINES_PIPELINES_H
 #define GPTC_PIPELINES_PIPELINES_H
 
@@ -51,6 +54,21 @@ struct FusionOptions : mlir::PassPipelineOptions<FusionOptions> {
 };
 void buildFusionPipeline(mlir::OpPassManager &pm, const FusionOptions &options);
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const LowerToLLVMOptions &options);
+
+/// The GPU path (docs/gpu.md). The toolkit is only read when the PTX is made
+/// (gptc-lower-to-nvvm links its libdevice), never at build time.
+struct GPUOptions : mlir::PassPipelineOptions<GPUOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU architecture (sm_80 PTX also runs on sm_90)"),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> toolkit{*this, "toolkit", llvm::cl::desc("CUDA toolkit (its nvvm/libdevice is linked)"),
+                              llvm::cl::init("/usr/local/cuda")};
+  Option<int64_t> blockSize{*this, "block-size", llvm::cl::desc("most threads per block"), llvm::cl::init(256)};
+};
+/// Fused linalg on tensors -> host functions of kernel launches and runtime
+/// calls, kernels in gpu.module @gptc_kernels (checked: nothing else on the host).
+void buildLowerToGPUPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
+/// The kernels of gptc-lower-to-gpu -> NVVM -> PTX (gpu.binary, format isa).
+void buildLowerToNVVMPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
 
 /// Dialects, interface models and LLVM IR translations the pipelines need.
 void registerGptcDialects(mlir::DialectRegistry &registry);

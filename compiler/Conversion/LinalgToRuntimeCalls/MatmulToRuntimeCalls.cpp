@@ -67,6 +67,7 @@ func::FuncOp declareGemm(ModuleOp module, StringRef name) {
 
 struct MatmulToRuntimeCallsPass
     : public gptc::impl::MatmulToRuntimeCallsBase<MatmulToRuntimeCallsPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<Operation *> gemms;
@@ -103,7 +104,7 @@ struct MatmulToRuntimeCallsPass
           c = b.create<arith::ConstantIndexOp>(loc, v);
         args.push_back(c);
       }
-      func::FuncOp callee = declareGemm(module, elem.isF32() ? "gptc_gemm_f32" : "gptc_gemm_f64");
+      func::FuncOp callee = declareGemm(module, runtimePrefix + (elem.isF32() ? "_f32" : "_f64"));
       b.create<func::CallOp>(loc, callee, args);
       op->erase();
     }

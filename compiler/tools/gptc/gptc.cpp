@@ -2,10 +2,13 @@
 //
 //   gptc model.dsl -o train          the whole story
 //   gptc model.dsl --emit=STAGE      print one stage: ast | nn | grad | linalg | fused | llvm-dialect | llvm
+//   gptc model.dsl --target=cuda[:sm_80|sm_90] --emit=gpu|ptx
+//                                    the GPU kernels: outlined (gpu.module + host launches) or PTX
 #include "compiler/Frontend/Lexer.h"
 #include "compiler/Frontend/Manifest.h"
 #include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Sema.h"
+#include "compiler/GPU/PTX.h"
 #include "compiler/MLIRGen/MLIRGen.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Target/Target.h"
@@ -27,6 +30,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -38,9 +42,10 @@
 namespace {
 
 /// What `--emit` asks for: a stage printed to stdout, or a file written to -o.
-enum class Stage { Ast, Manifest, NN, Grad, Linalg, Fused, LLVMDialect, LLVM, Obj, Exe };
+enum class Stage { Ast, Manifest, NN, Grad, Linalg, Fused, Gpu, Ptx, LLVMDialect, LLVM, Obj, Exe };
 const std::vector<std::pair<Stage, std::string>> kStages = {
     {Stage::Ast, "ast"}, {Stage::Manifest, "manifest"}, {Stage::NN, "nn"},     {Stage::Grad, "grad"}, {Stage::Linalg, "linalg"}, {Stage::Fused, "fused"},
+    {Stage::Gpu, "gpu"}, {Stage::Ptx, "ptx"},
     {Stage::LLVMDialect, "llvm-dialect"}, {Stage::LLVM, "llvm"}, {Stage::Obj, "obj"},   {Stage::Exe, "exe"}};
 
 struct Options {
@@ -49,6 +54,8 @@ struct Options {
   // -O2: -O3 gives no faster steps on the GPT examples and its unrolling makes
   // LLVM take minutes on a training step of a few layers (measured: 131 s vs 14 s).
   int optLevel = 2;
+  std::string target = "cpu"; // --target: cpu, or cuda[:sm_XX]
+  std::string gpuChip = "sm_80", cudaToolkit;
   std::string buckets; // --buckets: "S:T,S:T,..." in place of the train section's
   int errorLimit = 20;
   bool remarks = false;
@@ -82,6 +89,8 @@ int fail(const std::string &message) {
 }
 
 /// Returns an exit status, or -1 to go on.
+int checkTarget(Options &opts);
+
 int parseOptions(int argc, char **argv, Options &opts) {
   CLI::App app("gptc: compile a model (.dsl) into a training executable: gptc MODEL.dsl -o train", "gptc");
   bool version = false;
@@ -90,7 +99,9 @@ int parseOptions(int argc, char **argv, Options &opts) {
       app.add_option("-o,--output", opts.output, "output file (default: train, or MODEL.o for --emit=obj)");
   app.add_option("--emit", opts.emitName,
                  "stage to produce: ast | manifest | nn | grad | linalg | fused | llvm-dialect | llvm (printed), obj | exe "
-                 "(written to -o)");
+                 "(written to -o); with --target=cuda: gpu (kernels outlined) | ptx (printed)");
+  app.add_option("--target", opts.target,
+                 "cpu (default) or cuda[:sm_80|sm_90] (GPU kernels, sm_80 by default; the GPU executable is not built yet)");
   app.add_option("-O,--opt-level", opts.optLevel, "optimisation level 0-3 (default 2): -O0 .. -O3");
   app.add_option("--dtype", opts.dtype, "float type: f32 (default) or f64 (for gradient checks)");
   app.add_option("-D,--define", opts.defines, "override a config constant or train setting: -D name=value")
@@ -135,6 +146,35 @@ int parseOptions(int argc, char **argv, Options &opts) {
     return fail("--gemm must be runtime or loops, got '" + opts.gemm + "'");
   if (opts.optLevel < 0 || opts.optLevel > 3)
     return fail("-O must be 0, 1, 2 or 3");
+  return checkTarget(opts);
+}
+
+/// --target: the GPU path stops at the kernels until the runtime's CUDA
+/// backend exists; the CUDA toolkit is needed (for libdevice) only for PTX.
+int checkTarget(Options &opts) {
+  bool gpuStage = opts.emit == Stage::Gpu || opts.emit == Stage::Ptx;
+  if (opts.target == "cpu") {
+    if (gpuStage)
+      return fail("--emit=" + opts.emitName + " needs --target=cuda");
+    return -1;
+  }
+  if (opts.target.rfind("cuda", 0) != 0 || (opts.target.size() > 4 && opts.target[4] != ':'))
+    return fail("--target must be cpu or cuda[:sm_80|sm_90], got '" + opts.target + "'");
+  if (opts.target.size() > 5)
+    opts.gpuChip = opts.target.substr(5);
+  if (opts.gpuChip != "sm_80" && opts.gpuChip != "sm_90")
+    return fail("--target=cuda: the GPU architecture must be sm_80 or sm_90, got '" + opts.gpuChip + "'");
+  if (opts.emit >= Stage::LLVMDialect)
+    return fail("--target=cuda: the GPU executable is not built yet (the CUDA runtime backend is a later step); "
+                "--emit=gpu and --emit=ptx print the kernels");
+  if (opts.gemm != "runtime")
+    return fail("--gemm=" + opts.gemm + " is for the CPU target; --target=cuda calls the runtime's GEMM (cuBLAS)");
+  const char *home = std::getenv("CUDA_HOME");
+  opts.cudaToolkit = home && *home ? home : "/usr/local/cuda";
+  std::string libdevice = opts.cudaToolkit + "/nvvm/libdevice/libdevice.10.bc";
+  if (opts.emit == Stage::Ptx && !llvm::sys::fs::exists(libdevice))
+    return fail("--target=cuda --emit=ptx needs the CUDA toolkit's libdevice, not found at " + libdevice +
+                " (install the CUDA toolkit, or set CUDA_HOME)");
   return -1; // go on
 }
 
@@ -239,7 +279,9 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     return true;
   };
   gptc::TrainStepOptions trainStep;
-  trainStep.fuseAttention = !opts.noFuseAttention;
+  // nn.attention has only a CPU lowering: the GPU path compiles attention
+  // from its primitives (batched GEMMs and a softmax kernel).
+  trainStep.fuseAttention = !opts.noFuseAttention && opts.target == "cpu";
   trainStep.remarks = opts.remarks;
   trainStep.splitEncoder = checked.train.data == gptc::DataKind::Parallel; // translation: ./train translate
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); }))
@@ -264,6 +306,19 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     (*module)->setAttr("gptc.manifest", mlir::StringAttr::get(&context, *manifest));
   if (!suffix.empty())
     (*module)->setAttr("gptc.entry_suffix", mlir::StringAttr::get(&context, suffix));
+  if (opts.target != "cpu") { // checkTarget: only --emit=gpu or ptx gets here
+    gptc::GPUOptions gpu;
+    gpu.chip = opts.gpuChip;
+    gpu.toolkit = opts.cudaToolkit;
+    if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToGPUPipeline(pm, gpu); }))
+      return false;
+    if (printed(Stage::Gpu))
+      return true;
+    if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToNVVMPipeline(pm, gpu); }))
+      return false;
+    llvm::outs() << gptc::collectPTX(*module);
+    return true;
+  }
   gptc::LowerToLLVMOptions lowering;
   lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
   lowering.remarks = opts.remarks;

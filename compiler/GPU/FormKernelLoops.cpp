@@ -1,0 +1,218 @@
+// gptc-gpu-form-kernel-loops (GPU): one scf.parallel per kernel, on buffers.
+//
+// A fusion group is one kernel: its ops are rebuilt as one parallel loop over
+// the dimensions they share, so the group's intermediate values never leave
+// the thread that made them for another kernel launch. On buffers (after
+// bufferization, GEMMs already runtime calls) the ops of one group carry the
+// same `gptc.kernel` tag (gptc-gpu-mark-kernels):
+//
+//   * a rows group (softmax, layernorm, cross-entropy) shares its leading
+//     `gptc.kernel_rows` dimensions: the kernel is parallel over rows, and
+//     each op runs its other dimensions (the row's length, the reduction) as
+//     sequential loops in the thread that owns the row, in the group's order;
+//   * an elementwise or reduction group (an op, a fill and its reduction) is
+//     parallel over the ops' parallel dimensions: for a reduction over rows
+//     (a bias gradient) each thread owns one output element and loops over
+//     the reduced dimensions;
+//   * ops whose kernel dimensions (or, outside rows groups, the order in
+//     which they write their outputs) do not agree are kernels of their own, as
+//     are untagged linalg ops and memref.copy (bufferization's copies).
+//
+// Code with no parallel loop (a rank-0 op, a full reduction, the embedding
+// gradient's scatter-add written as scf.for, a scalar stored into a buffer)
+// becomes a one-iteration scf.parallel: a kernel of one thread. Slow but
+// correct, and nothing is left to run on the host (buffers live on the
+// device); docs/gpu.md lists these as the kernels to rewrite.
+//
+// The loop bodies are each op's own scalar code (TilingInterface's
+// generateScalarImplementation), so every linalg op lowers the same way.
+#include "compiler/GPU/KernelTags.h"
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+#include "llvm/ADT/MapVector.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_GPUFORMKERNELLOOPS
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+
+namespace {
+
+/// The loop dimensions of `op` the kernel runs in parallel.
+SmallVector<int64_t> kernelDims(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> dims;
+  if (auto rows = op->getAttrOfType<IntegerAttr>(gptc::gpu::kKernelRowsAttr)) {
+    int64_t r = rows.getInt();
+    if (r <= (int64_t)iterators.size() &&
+        llvm::all_of(llvm::ArrayRef(iterators).take_front(r),
+                     [](utils::IteratorType t) { return t == utils::IteratorType::parallel; })) {
+      for (int64_t d = 0; d < r; ++d)
+        dims.push_back(d);
+      return dims;
+    }
+  }
+  for (auto [d, t] : llvm::enumerate(iterators))
+    if (t == utils::IteratorType::parallel)
+      dims.push_back(d);
+  return dims;
+}
+
+/// The trip counts of `dims` of `op` (static shapes: every gptc tensor has one).
+SmallVector<int64_t> rangesOf(linalg::LinalgOp op, ArrayRef<int64_t> dims) {
+  SmallVector<int64_t> all = op.getStaticLoopRanges(), ranges;
+  for (int64_t d : dims)
+    ranges.push_back(all[d]);
+  return ranges;
+}
+
+/// Whether iteration i of the kernel writes element i of each of `op`'s
+/// outputs: every output is indexed by the kernel dimensions, in order. Ops
+/// of one elementwise or reduction kernel must agree on this (a fill and the
+/// reduction into its output); otherwise a thread could read what another
+/// thread writes. Rows groups share their leading dimensions by construction.
+bool writesInKernelOrder(linalg::LinalgOp op) {
+  if (op->hasAttr(gptc::gpu::kKernelRowsAttr))
+    return true;
+  SmallVector<int64_t> dims = kernelDims(op);
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (map.getNumResults() != dims.size())
+      return false;
+    for (auto [result, d] : llvm::zip(map.getResults(), dims))
+      if (result != getAffineDimExpr(d, op.getContext()))
+        return false;
+  }
+  return true;
+}
+
+/// An scf.parallel over `ranges` at `b` (one iteration when there are none).
+scf::ParallelOp createParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges) {
+  SmallVector<Value> lower, upper, steps;
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+  SmallVector<int64_t> trips(ranges);
+  if (trips.empty()) // no parallel dimension: one thread
+    trips.push_back(1);
+  for (int64_t r : trips) {
+    lower.push_back(zero);
+    upper.push_back(b.create<arith::ConstantIndexOp>(loc, r));
+    steps.push_back(one);
+  }
+  return b.create<scf::ParallelOp>(loc, lower, upper, steps);
+}
+
+/// Emits `op`'s scalar code at `b`, its `dims` given by `parallelIvs` and
+/// its other dimensions as a sequential loop nest. Then erases `op`.
+LogicalResult emitOpInKernel(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t> dims, ValueRange parallelIvs) {
+  Location loc = op.getLoc();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<Value> lower, upper, steps;
+  SmallVector<int64_t> sequentialDims;
+  for (int64_t d = 0; d < (int64_t)ranges.size(); ++d) {
+    if (llvm::is_contained(dims, d))
+      continue;
+    if (ShapedType::isDynamic(ranges[d]))
+      return op->emitError("GPU kernels need static shapes");
+    sequentialDims.push_back(d);
+    lower.push_back(b.create<arith::ConstantIndexOp>(loc, 0));
+    upper.push_back(b.create<arith::ConstantIndexOp>(loc, ranges[d]));
+    steps.push_back(b.create<arith::ConstantIndexOp>(loc, 1));
+  }
+  LogicalResult emitted = success();
+  scf::buildLoopNest(b, loc, lower, upper, steps, [&](OpBuilder &nested, Location l, ValueRange loopIvs) {
+    SmallVector<Value> ivs(ranges.size());
+    for (auto [d, iv] : llvm::zip(dims, parallelIvs))
+      ivs[d] = iv;
+    for (auto [d, iv] : llvm::zip(sequentialDims, loopIvs))
+      ivs[d] = iv;
+    emitted = cast<TilingInterface>(op.getOperation()).generateScalarImplementation(nested, l, ivs);
+  });
+  if (failed(emitted))
+    return op->emitError("cannot generate this op's scalar code for a GPU kernel");
+  op->erase();
+  return success();
+}
+
+/// One kernel: `ops` (in program order, sharing kernel dimensions) as one
+/// scf.parallel at the position of the last of them.
+LogicalResult formKernel(SmallVector<linalg::LinalgOp> ops) {
+  linalg::LinalgOp first = ops.front(), last = ops.back();
+  OpBuilder b(last);
+  Location loc = last.getLoc();
+  SmallVector<int64_t> ranges = rangesOf(first, kernelDims(first));
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return first->emitError("GPU kernels need static shapes");
+  scf::ParallelOp loop = createParallel(b, loc, ranges);
+  SmallVector<Value> ivs; // none for a one-thread kernel
+  if (!ranges.empty())
+    ivs = loop.getInductionVars();
+  for (linalg::LinalgOp op : ops) {
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    if (failed(emitOpInKernel(b, op, kernelDims(op), ivs)))
+      return failure();
+  }
+  return success();
+}
+
+/// Moves `op` into a new one-thread kernel at its place.
+void wrapInOneThreadKernel(Operation *op) {
+  OpBuilder b(op);
+  scf::ParallelOp loop = createParallel(b, op->getLoc(), {});
+  op->moveBefore(loop.getBody()->getTerminator());
+}
+
+struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernelLoopsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    Block &body = func.getBody().front();
+    // Copies are kernels too.
+    for (Operation &op : llvm::make_early_inc_range(body))
+      if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+        OpBuilder b(copy);
+        b.create<linalg::CopyOp>(copy.getLoc(), copy.getSource(), copy.getTarget());
+        copy->erase();
+      }
+    // The kernels, each a list of ops in program order; untagged ops alone.
+    llvm::MapVector<int64_t, SmallVector<linalg::LinalgOp>> kernels;
+    int64_t untagged = -1;
+    for (Operation &op : body) {
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp)
+        continue;
+      if (!linalgOp.hasPureBufferSemantics()) {
+        op.emitError("GPU kernels are formed on buffers: this op still works on tensors");
+        return signalPassFailure();
+      }
+      auto tag = op.getAttrOfType<IntegerAttr>(gptc::gpu::kKernelAttr);
+      kernels[tag ? tag.getInt() : untagged--].push_back(linalgOp);
+    }
+    for (auto &[id, ops] : kernels) {
+      linalg::LinalgOp first = ops.front();
+      SmallVector<int64_t> shared = rangesOf(first, kernelDims(first));
+      bool agree = llvm::all_of(ops, [&](linalg::LinalgOp op) {
+        return rangesOf(op, kernelDims(op)) == shared && (ops.size() == 1 || writesInKernelOrder(op));
+      });
+      if (agree) {
+        if (failed(formKernel(ops)))
+          return signalPassFailure();
+        continue;
+      }
+      for (linalg::LinalgOp op : ops) // a kernel each
+        if (failed(formKernel(SmallVector<linalg::LinalgOp>{op})))
+          return signalPassFailure();
+    }
+    // What is left with a loop or a store of its own runs as one thread.
+    for (Operation &op : llvm::make_early_inc_range(body))
+      if (isa<scf::ForOp, scf::IfOp, scf::WhileOp, memref::StoreOp>(op))
+        wrapInOneThreadKernel(&op);
+  }
+};
+
+} // namespace

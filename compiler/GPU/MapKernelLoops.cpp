@@ -1,0 +1,118 @@
+// gptc-gpu-map-kernel-loops (GPU): each kernel loop becomes a grid of blocks of
+// threads.
+//
+// Input: one scf.parallel per kernel at the top of each host function
+// (gptc-gpu-form-kernel-loops). The loop is tiled with scf's parallel-loop
+// tiling into a loop over tiles (blocks) and a loop within a tile (threads),
+// and the mapping attribute convert-parallel-loops-to-gpu reads is set:
+//
+//   * threads x run along the loop's last dimension, the contiguous one of
+//     every row-major buffer, so a warp's loads and stores are coalesced
+//     (gpu-map-parallel-loops maps the first dimension to x instead);
+//   * a block has up to block-size threads: the last dimension takes up to
+//     all of them (a power of two covering it), the one before takes what is
+//     left, then the third: a [rows, 10] loop gets 16 x 16 threads, not 16;
+//   * the tile loop's last three dimensions are blocks x, y, z; leading
+//     dimensions beyond three run as a loop in every thread.
+//
+// Tiles need not divide the loop: with no-min-max-bounds the tile loop stays
+// full size and an scf.if guards the body. (An affine.min bound would make
+// convert-parallel-loops-to-gpu leave the loop on the host, silently.)
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace gptc {
+#define GEN_PASS_DEF_GPUMAPKERNELLOOPS
+#include "compiler/Passes.h.inc"
+} // namespace gptc
+
+using namespace mlir;
+
+namespace {
+
+/// Replaces `loop` (nested in a kernel) by sequential scf.for loops.
+void makeSequential(scf::ParallelOp loop) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  IRMapping ivs;
+  SmallVector<Value> inductionVars = loop.getInductionVars();
+  for (auto [iv, lo, hi, st] : llvm::zip(inductionVars, loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    auto forOp = b.create<scf::ForOp>(loc, lo, hi, st);
+    ivs.map(iv, forOp.getInductionVar());
+    b.setInsertionPointToStart(forOp.getBody());
+  }
+  for (Operation &op : loop.getBody()->without_terminator())
+    b.clone(op, ivs);
+  loop->erase();
+}
+
+int64_t powerOfTwoAtLeast(int64_t n) {
+  int64_t p = 1;
+  while (p < n)
+    p *= 2;
+  return p;
+}
+
+/// Threads per block along each dimension of a loop with these trip counts.
+SmallVector<int64_t> blockShape(ArrayRef<int64_t> trips, int64_t blockSize) {
+  SmallVector<int64_t> tile(trips.size(), 1);
+  int64_t left = blockSize;
+  for (int64_t d = (int64_t)trips.size() - 1, mapped = 0; d >= 0 && mapped < 3; --d, ++mapped) {
+    tile[d] = std::min(left, powerOfTwoAtLeast(trips[d]));
+    left /= tile[d];
+  }
+  return tile;
+}
+
+/// Maps the last three dimensions of `loop` to x, y, z of `first` (BlockX or
+/// ThreadX), the others to sequential loops.
+LogicalResult mapLoop(scf::ParallelOp loop, gpu::Processor first) {
+  MLIRContext *ctx = loop.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, ctx);
+  int64_t rank = loop.getNumLoops();
+  SmallVector<gpu::ParallelLoopDimMappingAttr> mapping;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t fromLast = rank - 1 - d;
+    gpu::Processor processor =
+        fromLast < 3 ? static_cast<gpu::Processor>(static_cast<int64_t>(first) + fromLast) : gpu::Processor::Sequential;
+    mapping.push_back(gpu::ParallelLoopDimMappingAttr::get(ctx, processor, identity, identity));
+  }
+  return gpu::setMappingAttr(loop, mapping);
+}
+
+struct GpuMapKernelLoopsPass : gptc::impl::GpuMapKernelLoopsBase<GpuMapKernelLoopsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    SmallVector<scf::ParallelOp> kernels(func.getBody().front().getOps<scf::ParallelOp>());
+    for (scf::ParallelOp kernel : kernels) {
+      SmallVector<scf::ParallelOp> nested;
+      kernel.getBody()->walk([&](scf::ParallelOp inner) { nested.push_back(inner); });
+      for (scf::ParallelOp inner : llvm::reverse(nested)) // innermost first
+        makeSequential(inner);
+      SmallVector<int64_t> trips;
+      for (auto [lo, hi, st] : llvm::zip(kernel.getLowerBound(), kernel.getUpperBound(), kernel.getStep())) {
+        std::optional<int64_t> l = getConstantIntValue(lo), h = getConstantIntValue(hi), s = getConstantIntValue(st);
+        if (!l || !h || !s || *s != 1) {
+          kernel.emitError("a GPU kernel loop needs constant bounds and unit steps");
+          return signalPassFailure();
+        }
+        trips.push_back(*h - *l);
+      }
+      auto [blocks, threads] = scf::tileParallelLoop(kernel, blockShape(trips, blockSize), /*noMinMaxBounds=*/true);
+      if (failed(mapLoop(blocks, gpu::Processor::BlockX)) || failed(mapLoop(threads, gpu::Processor::ThreadX))) {
+        blocks.emitError("cannot map this kernel loop to the GPU grid");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,93 @@
+// The GPU path's pipelines (docs/gpu.md; DESIGN.md G3-G7 for what was found
+// to work on Debian's MLIR 19 and why each pass is here).
+//
+//   gptc-lower-to-gpu:  fused linalg on tensors (with nn.fusion_group ops)
+//     -> each group's ops tagged with their kernel, groups inlined
+//     -> buffers (the same bufferization as the CPU path)
+//     -> GEMMs: calls to gptc_cuda_gemm_f32 (cuBLAS in the runtime)
+//     -> one scf.parallel per group, host scalars sunk into the kernels
+//     -> tiled into blocks of threads, mapped (threads x along the
+//        contiguous dimension), gpu.launch, outlined into gpu.module @gptc_kernels
+//     -> checked: host functions hold only launches, calls, buffers, views.
+//   gptc-lower-to-nvvm: kernels -> NVVM with bare-pointer memref arguments
+//     (one .u64 param per buffer) -> PTX in-process, libdevice linked.
+#include "compiler/Passes.h"
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace gptc {
+
+void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
+  // Groups go before bufferization; their ops keep a tag saying which kernel
+  // they belong to.
+  pm.addPass(createGpuMarkKernels());
+  pm.addPass(createLowerFusionGroups());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::OneShotBufferizationOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.setFunctionBoundaryTypeConversion(bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsOpts outParams;
+  outParams.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
+  MatmulToRuntimeCallsOptions gemm;
+  gemm.runtimePrefix = "gptc_cuda_gemm";
+  pm.addPass(createMatmulToRuntimeCalls(gemm));
+  pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops());
+  pm.addNestedPass<func::FuncOp>(createGpuSinkHostScalars());
+  // After the kernels are formed: a group's ops are one loop, so a buffer
+  // used inside the group is freed after the whole kernel.
+  pm.addPass(createFreeAfterLastUse());
+  GpuMapKernelLoopsOptions map;
+  map.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createGpuMapKernelLoops(map));
+  pm.addPass(createParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  // Constants used in a kernel are rematerialised in it rather than passed
+  // as kernel parameters.
+  pm.addPass(createGpuLauchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGpuMergeKernelModules());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCheckHostLaunchesOnly());
+}
+
+void buildLowerToNVVMPipeline(OpPassManager &pm, const GPUOptions &options) {
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToCFPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  // The PTX ISA the chip needs (LLVM's default, +ptx60, predates sm_80).
+  target.features = options.chip == "sm_80" || options.chip == "sm_86" ? "+ptx70" : "+ptx78";
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true; // one pointer per buffer: static shapes
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = options.toolkit; // libdevice: tanh, exp, ... (G3)
+  binary.compilationTarget = "isa";     // PTX text, in-process
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+} // namespace gptc

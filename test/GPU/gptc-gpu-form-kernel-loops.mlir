@@ -1,0 +1,96 @@
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops,canonicalize))' | FileCheck %s
+// Without the canonicaliser, which would inline a one-iteration scf.parallel
+// (the GPU pipeline runs none before the loops are mapped):
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops))' | FileCheck %s --check-prefix=SERIAL
+
+// A rows group (softmax-like: max, then exp(x - max)) over [4] rows of 16:
+// one scf.parallel over the rows, each op's row loop sequential inside it,
+// in the group's order.
+// CHECK-LABEL: func.func @rows_group
+// CHECK: scf.parallel (%[[ROW:.*]]) = (%{{.*}}) to (%c4{{.*}}) step
+// CHECK-NOT: scf.parallel
+// CHECK: memref.store %{{.*}}, %[[MAX:.*]][%[[ROW]]]
+// CHECK: scf.for %[[COL:.*]] =
+// CHECK: memref.load %{{.*}}[%[[ROW]], %[[COL]]]
+// CHECK: arith.maximumf
+// CHECK: memref.store %{{.*}}, %[[MAX]][%[[ROW]]]
+// CHECK: scf.for %[[COL2:.*]] =
+// CHECK: memref.load %[[MAX]][%[[ROW]]]
+// CHECK: math.exp
+// CHECK: scf.reduce
+// CHECK-NOT: linalg.
+// CHECK: return
+#map = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @rows_group(%x: memref<4x16xf32>, %max: memref<4xf32>, %y: memref<4x16xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  linalg.fill {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64} ins(%ninf : f32) outs(%max : memref<4xf32>)
+  linalg.generic {indexing_maps = [#map, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x16xf32>) outs(%max : memref<4xf32>) attrs = {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %out : f32
+    linalg.yield %m : f32
+  }
+  linalg.generic {indexing_maps = [#map, #row, #map], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %max : memref<4x16xf32>, memref<4xf32>) outs(%y : memref<4x16xf32>) attrs = {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64} {
+  ^bb0(%in: f32, %m: f32, %out: f32):
+    %d = arith.subf %in, %m : f32
+    %e = math.exp %d : f32
+    linalg.yield %e : f32
+  }
+  return
+}
+
+// -----
+
+// A reduction over rows (a bias gradient, [8, 32] -> [32]) with its fill:
+// one kernel, parallel over the 32 outputs, each thread looping over rows.
+// CHECK-LABEL: func.func @column_sum
+// CHECK: scf.parallel (%[[COL:.*]]) = (%{{.*}}) to (%c32{{.*}}) step
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[COL]]]
+// CHECK: scf.for %[[ROW:.*]] =
+// CHECK: memref.load %{{.*}}[%[[ROW]], %[[COL]]]
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @column_sum(%g: memref<8x32xf32>, %db: memref<32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {gptc.kernel = 7 : i64} ins(%zero : f32) outs(%db : memref<32xf32>)
+  linalg.reduce ins(%g : memref<8x32xf32>) outs(%db : memref<32xf32>) dimensions = [0] {gptc.kernel = 7 : i64}
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  return
+}
+
+// -----
+
+// Host code with no parallel loop (a scatter-add as scf.for, a scalar
+// stored into a buffer) and a bufferization copy: each becomes a kernel,
+// the loop and the store of one thread.
+// SERIAL-LABEL: func.func @serial_code
+// SERIAL: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step
+// SERIAL-NEXT: scf.for
+// SERIAL: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step
+// SERIAL-NEXT: memref.store
+// SERIAL: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%c8{{.*}}) step
+// SERIAL: affine.apply #{{.*}}(%[[I]])
+// SERIAL: memref.load %arg3
+// SERIAL: memref.store %{{.*}}, %arg4
+// SERIAL-NOT: memref.copy
+func.func @serial_code(%idx: memref<8xi32>, %table: memref<65xf32>, %s: memref<f32>, %a: memref<8xf32>, %b: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    %t = memref.load %idx[%i] : memref<8xi32>
+    %j = arith.index_cast %t : i32 to index
+    %old = memref.load %table[%j] : memref<65xf32>
+    %new = arith.addf %old, %one : f32
+    memref.store %new, %table[%j] : memref<65xf32>
+  }
+  memref.store %one, %s[] : memref<f32>
+  memref.copy %a, %b : memref<8xf32> to memref<8xf32>
+  return
+}
