@@ -66,13 +66,24 @@ def main():
     with open(os.path.join(a.workdir, "straight.txt"), "w") as f:
         f.write(straight.stdout)
 
+    # How long a run takes to write its first checkpoint (start-up, the first
+    # --eval-interval steps, an evaluation, a save): kills must also land after
+    # it, however fast the steps themselves are.
+    first = os.path.join(a.workdir, "first.safetensors")
+    start = time.monotonic()
+    subprocess.run([a.train, "--data", a.data, "--steps", str(a.eval_interval), "--eval-interval",
+                    str(a.eval_interval), "--eval-iters", "2", "--quiet", "--save", first], capture_output=True)
+    first_seconds = time.monotonic() - start
+    os.remove(first)
+
     rng = random.Random(a.seed)
     steps_seen = []
     for kill in range(1, a.kills + 1):
         resume = ["--resume", ckpt] if os.path.exists(ckpt) else []
         run = subprocess.Popen(common + ["--save", ckpt] + resume, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        # Spread the kills over about one uninterrupted run's time in all.
-        delay = rng.uniform(0.0, 1.5 * full_seconds / a.kills)
+        # Spread the kills over about one uninterrupted run's time in all, and
+        # at least over twice the time to the first checkpoint.
+        delay = rng.uniform(0.0, max(1.5 * full_seconds / a.kills, 2.0 * first_seconds))
         try:
             run.wait(timeout=delay)
             what = "finished before the kill"
