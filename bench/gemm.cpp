@@ -8,8 +8,22 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
+
+namespace {
+/// n floats = value, 64-byte aligned.
+struct AlignedFloats {
+  float *ptr;
+  AlignedFloats(size_t n, float value)
+      : ptr(static_cast<float *>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64))) {
+    std::fill(ptr, ptr + n, value);
+  }
+  ~AlignedFloats() { std::free(ptr); }
+  float *data() const { return ptr; }
+};
+} // namespace
 
 int main(int argc, char **argv) {
   gptc::ThreadPool::instance(); // GPTC_THREADS
@@ -22,7 +36,10 @@ int main(int argc, char **argv) {
   for (const Shape &s : shapes) {
     if (argc > 1 && std::strcmp(argv[1], s.config) != 0)
       continue;
-    std::vector<float> a(s.batch * s.m * s.k, 0.5f), b(s.batch * s.k * s.n, 0.25f), c(s.batch * s.m * s.n);
+    // 64-byte aligned, as the compiled code's buffers and the runtime's
+    // tensors are: a std::vector's 16-byte alignment splits most of C's
+    // vector stores across two cache lines (measured: 300 -> 210 GFLOP/s).
+    AlignedFloats a(s.batch * s.m * s.k, 0.5f), b(s.batch * s.k * s.n, 0.25f), c(s.batch * s.m * s.n, 0.0f);
     auto once = [&] {
       gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c.data(), s.batch, s.m, s.n, s.k, s.ta,
                     s.tb, 0);
