@@ -220,13 +220,14 @@ def LowerAttention : Pass<"gptc-lower-attention", "mlir::ModuleOp"> {
 def LowerFusionGroups : Pass<"gptc-lower-fusion-groups"> {
   let summary = "CPU: removes nn.fusion_group ops (inlines them, or tiles rows groups)";
   let description = [{
-    Inlines every group. With tile-rows=1, a rows group's last op is first
-    tiled over its leading `rows` dimensions with scf.forall and the group's
-    other ops are fused into the loop (slower today: see docs/fusion.md).
+    Inlines every group. With row-blocks=1, a rows group becomes one
+    scf.forall over blocks of its leading `rows` dimensions in which every op
+    of the group is computed for the block, in order, into slices of
+    full-size shared outputs (a group it cannot express is inlined).
     No nn.fusion_group is left.
   }];
   let options = [
-    Option<"tileRows", "tile-rows", "bool", /*default=*/"false",
+    Option<"rowBlocks", "row-blocks", "bool", /*default=*/"false",
            "make each rows group one scf.forall over blocks of rows">
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];

@@ -81,8 +81,8 @@ void buildFusionPipeline(OpPassManager &pm, const FusionOptions &options) {
 
 void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &options) {
   // Fusion groups are inlined: each op of a group is still its own loop nest
-  // (tile-rows=1 makes a rows group one tiled loop; measured slower, see
-  // docs/fusion.md).
+  // (row-blocks=1 makes a rows group one loop over blocks of rows; it
+  // measured no faster and used more memory, see docs/fusion.md).
   pm.addPass(createLowerFusionGroups());
   pm.addPass(createCanonicalizerPass());
   // nn.attention(_grad) -> loops over buffers with runtime GEMM calls (after
