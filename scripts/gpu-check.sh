@@ -79,8 +79,13 @@ step() {
   shift 2
   timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
   local rc=$?
-  if [ $rc -ne 0 ]; then
-    [ $rc -eq 124 ] && say "$name: stopped after ${limit}s" || say "$name: exit status $rc: $(tail -n 1 "$OUT/$name.log")"
+  if [ $rc -eq 124 ]; then
+    say "$name: stopped after ${limit}s"
+  elif [ $rc -eq 132 ]; then
+    say "$name: illegal instruction: the binaries are built for the preparing machine's CPU (-march=native" \
+      "and gptc's host features); prepare on a machine whose CPU this one has"
+  elif [ $rc -ne 0 ]; then
+    say "$name: exit status $rc: $(tail -n 1 "$OUT/$name.log")"
   fi
   return $rc
 }
@@ -95,13 +100,16 @@ for line in open(sys.argv[1]):
 
 detect_gpu() {
   # The GPU binary's own test: it names the GPU, or says in one line why not.
-  local probe
-  probe="$("$BUNDLE/gpt_gpu" --data "$TEXT" --steps 1 --eval-iters 1 --quiet 2>&1 >/dev/null | head -n 3)"
+  local probe rc
+  probe="$(timeout 120 "$BUNDLE/gpt_gpu" --data "$TEXT" --steps 1 --eval-iters 1 --quiet 2>&1 >/dev/null)"
+  rc=$?
   GPU_NAME="$(printf '%s\n' "$probe" | sed -n 's/^gptc: GPU 0: \(.*\) (sm_.*/\1/p')"
   if [ -z "$GPU_NAME" ]; then
-    say "no GPU present: $(printf '%s\n' "$probe" | head -n 1)"
+    [ $rc -eq 132 ] && probe="illegal instruction: the binaries are built for another CPU (prepare on a machine whose CPU this one has)"
+    say "no usable GPU: $(printf '%s\n' "$probe" | head -n 1)"
     return 1
   fi
+  [ $rc -ne 0 ] && say "the first GPU step failed: $(printf '%s\n' "$probe" | tail -n 1)"
   say "GPU: $(printf '%s\n' "$probe" | sed -n 's/^gptc: GPU 0: //p')"
 }
 

@@ -82,13 +82,13 @@ CudaBackend::CudaBackend() : driver_(CudaDriver::open()) {
   if (environmentFlag("GPTC_CUDA_TF32"))
     cublas_->setMathMode(cublasHandle_, MathMode::TF32TensorOp);
   profiling_ = environmentFlag("GPTC_CUDA_PROFILE");
-  loadModules();
   int major = driver_->deviceAttribute(DeviceAttribute::ComputeCapabilityMajor);
   int minor = driver_->deviceAttribute(DeviceAttribute::ComputeCapabilityMinor);
   CudaDriver::MemoryInfo memory = driver_->memInfo();
   std::fprintf(stderr, "gptc: GPU 0: %s (sm_%d%d, %d SMs, %.1f of %.1f GiB free)\n", driver_->deviceName().c_str(),
                major, minor, driver_->deviceAttribute(DeviceAttribute::MultiprocessorCount),
                memory.freeBytes / double(1 << 30), memory.totalBytes / double(1 << 30));
+  loadModules(); // after naming the GPU: a rejected PTX is then reported on a named device
 }
 
 CudaBackend::~CudaBackend() = default;
