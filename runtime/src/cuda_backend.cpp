@@ -82,6 +82,7 @@ CudaBackend::CudaBackend() : driver_(CudaDriver::open()) {
   if (environmentFlag("GPTC_CUDA_TF32"))
     cublas_->setMathMode(cublasHandle_, MathMode::TF32TensorOp);
   profiling_ = environmentFlag("GPTC_CUDA_PROFILE");
+  syncEachLaunch_ = environmentFlag("GPTC_CUDA_SYNC");
   int major = driver_->deviceAttribute(DeviceAttribute::ComputeCapabilityMajor);
   int minor = driver_->deviceAttribute(DeviceAttribute::ComputeCapabilityMinor);
   CudaDriver::MemoryInfo memory = driver_->memInfo();
@@ -160,9 +161,10 @@ void CudaBackend::printProfile() const {
   double kernels = 0, gemms = 0;
   for (const auto &[name, time] : rows)
     (name.rfind("cublas ", 0) == 0 ? gemms : kernels) += time.milliseconds;
-  std::fprintf(out, "profile: %-44s %8s %12s %10s %7s\n", "kernel", "calls", "total_ms", "mean_us", "share");
+  std::fprintf(out, "profile: %-64s %8s %12s %10s %7s\n", "kernel <<<grid x block>>> | cublas gemm MxNxK", "calls",
+               "total_ms", "mean_us", "share");
   for (const auto &[name, time] : rows)
-    std::fprintf(out, "profile: %-44s %8lld %12.3f %10.2f %6.2f%%\n", name.c_str(), (long long)time.calls,
+    std::fprintf(out, "profile: %-64s %8lld %12.3f %10.2f %6.2f%%\n", name.c_str(), (long long)time.calls,
                  time.milliseconds, 1000 * time.milliseconds / time.calls,
                  100 * time.milliseconds / std::max(kernels + gemms, 1e-9));
   std::fprintf(out, "profile-total: generated_kernels_ms %.3f cublas_ms %.3f\n", kernels, gemms);
@@ -305,7 +307,16 @@ void CudaBackend::launch(int64_t module, int64_t kernel, const unsigned grid[3],
   std::vector<void *> params((size_t)count);
   for (int64_t i = 0; i < count; ++i)
     params[i] = &args[i];
-  timed(name, [&] { driver_->launch(m.kernels[kernel], name, grid, block, 0, nullptr, params.data()); });
+  auto queue = [&] { driver_->launch(m.kernels[kernel], name, grid, block, 0, nullptr, params.data()); };
+  if (profiling_) // the launch shape in the row: a 1-thread kernel is a class of its own
+    timed(name + " <<<" + std::to_string(grid[0]) + "," + std::to_string(grid[1]) + "," + std::to_string(grid[2]) +
+              " x " + std::to_string(block[0]) + "," + std::to_string(block[1]) + "," + std::to_string(block[2]) +
+              ">>>",
+          queue);
+  else
+    queue();
+  if (syncEachLaunch_) // a fault is then reported with the kernel that caused it
+    driver_->synchronize();
 }
 
 void CudaBackend::gemm(bool f64, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int64_t batch, int64_t m, int64_t n,

@@ -113,7 +113,8 @@ private:
   std::unordered_map<CUdeviceptr, size_t> blockBytes_;
   std::unordered_map<size_t, std::vector<CUdeviceptr>> freeBlocks_;
   std::unordered_map<const void *, DeviceCopy> weights_; // by host address
-  bool profiling_ = false;
+  bool profiling_ = false;      // GPTC_CUDA_PROFILE
+  bool syncEachLaunch_ = false; // GPTC_CUDA_SYNC: wait for the GPU after every launch
   std::vector<PendingTiming> pending_;
   std::vector<CUevent> spareEvents_;
   std::map<std::string, KernelTime> profile_;
