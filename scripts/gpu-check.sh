@@ -228,7 +228,14 @@ run() {
   for bin in mlp_cpu mlp_gpu gpt2_cpu gpt2_gpu gpt_gpu; do
     [ -x "$BUNDLE/$bin" ] || die "run: no $BUNDLE/$bin (run scripts/gpu-check.sh prepare where gptc is built, carry build/gpu-check)"
   done
-  export LD_LIBRARY_PATH="$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  # libomp from the bundle; cuBLAS (12 or 13) from the toolkit or a torch
+  # wheel's nvidia package when the loader's default paths lack it.
+  local libs="$BUNDLE/lib" dir
+  for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+    $(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null); do
+    [ -d "$dir" ] && libs="$libs:$dir"
+  done
+  export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   OUT="${OUT:-$(mktemp -d /tmp/gpu-check.XXXXXX)}"
   mkdir -p "$OUT"
   say "bundle $BUNDLE, text $TEXT, logs in $OUT"

@@ -5,6 +5,9 @@ namespace {
 
 constexpr cublasStatus_t kSuccess = 0; // CUBLAS_STATUS_SUCCESS
 
+constexpr char kCublas13[] = "libcublas.so.13";
+constexpr char kCublas12[] = "libcublas.so.12";
+
 /// CUBLAS_GEMM_DEFAULT: cuBLAS picks the algorithm (tensor cores included,
 /// as the compute type allows).
 constexpr int kDefaultAlgorithm = -1;
@@ -47,7 +50,20 @@ struct Cublas::EntryPoints {
 };
 
 std::unique_ptr<Cublas> Cublas::open(const std::string &library) {
-  return std::unique_ptr<Cublas>(new Cublas(libraryPath("GPTC_LIBCUBLAS", library)));
+  std::string path = libraryPath("GPTC_LIBCUBLAS", library);
+  try {
+    return std::unique_ptr<Cublas>(new Cublas(path));
+  } catch (const CudaError &) {
+    // CUDA 12's cuBLAS has every entry point used here, with the same
+    // signatures: a machine with the CUDA 12 libraries runs too.
+    if (path != kCublas13)
+      throw;
+    try {
+      return std::unique_ptr<Cublas>(new Cublas(kCublas12));
+    } catch (const CudaError &) {
+    }
+    throw; // the error about the library asked for
+  }
 }
 
 Cublas::Cublas(const std::string &path)

@@ -31,8 +31,9 @@ enum class MathMode : int { Default = 0, Pedantic = 2, TF32TensorOp = 3 }; // cu
 /// column) and nothing is copied or transposed.
 class Cublas {
 public:
-  /// Loads cuBLAS (GPTC_LIBCUBLAS, if set, overrides `library`) and resolves
-  /// every entry point used.
+  /// Loads cuBLAS (GPTC_LIBCUBLAS, if set, overrides `library`; the default,
+  /// libcublas.so.13, falls back to libcublas.so.12) and resolves every
+  /// entry point used.
   static std::unique_ptr<Cublas> open(const std::string &library = "libcublas.so.13");
   ~Cublas();
 
