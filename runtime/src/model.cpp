@@ -93,8 +93,13 @@ Model::Model(const Manifest &manifest) : m(manifest) {
 }
 
 Model::~Model() {
-  if (cuda_)
+  if (!cuda_)
+    return;
+  try {
     cuda_->forgetWeights();
+  } catch (const std::exception &) {
+    // Only bookkeeping failed, while the program is ending: nothing to report.
+  }
 }
 
 void Model::call(void (*step)(void **), const std::vector<StepBuffer> &buffers) {
