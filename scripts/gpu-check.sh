@@ -206,7 +206,7 @@ run_torch() {
   fi
   local mode
   for mode in eager compile; do
-    step "torch-$mode" 150 $PY "$ROOT/bench/torch_gpt.py" 6 6 384 256 64 20 "$mode" 8 cuda &&
+    step "torch-$mode" 100 $PY "$ROOT/bench/torch_gpt.py" 6 6 384 256 64 20 "$mode" 8 cuda &&
       say "torch $mode: $(tail -n 1 "$OUT/torch-$mode.log")"
   done
 }
@@ -276,7 +276,12 @@ run() {
     say "3. train gpt_char 6x6x384"
     train_gpt || FAILED=1
     say "4. torch"
-    run_torch || FAILED=1
+    # The whole check stays within 8 minutes: torch.compile alone can take two.
+    if [ $((SECONDS - start)) -gt 360 ]; then
+      say "torch: skipped, $((SECONDS - start)) s used of the 8 minutes"
+    else
+      run_torch || FAILED=1
+    fi
   else
     say "2-4 (profile, training, torch): skipped, no GPU"
     $PY -c 'import torch; print("gpu-check: torch " + torch.__version__ + " importable, CUDA available: " + str(torch.cuda.is_available()))' 2>/dev/null ||
