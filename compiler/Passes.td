@@ -296,6 +296,19 @@ def GpuMapKernelLoops : Pass<"gptc-gpu-map-kernel-loops", "mlir::func::FuncOp"> 
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::gpu::GPUDialect"];
 }
 
+def GpuSinkConstantGlobals : Pass<"gptc-gpu-sink-constant-globals", "mlir::func::FuncOp"> {
+  let summary = "GPU: constant globals a kernel reads become device globals of the kernel module";
+  let description = [{
+    Before kernel outlining. A constant tensor (the positions of `arange`, a
+    causal mask) is a host memref.global, and a kernel may not read host
+    memory. Each memref.get_global a gpu.launch uses is cloned into the
+    launch's body, so gpu-kernel-outlining copies the global into the kernel
+    module: it becomes a `.global` array with its initializer in the PTX, on
+    the device from the moment the module is loaded. No host copy is needed.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::memref::MemRefDialect"];
+}
+
 def GpuMergeKernelModules : Pass<"gptc-gpu-merge-kernel-modules", "mlir::ModuleOp"> {
   let summary = "GPU: moves every outlined kernel into one gpu.module @gptc_kernels";
   let description = [{
@@ -312,11 +325,31 @@ def CheckHostLaunchesOnly : Pass<"gptc-check-host-launches-only", "mlir::ModuleO
     After kernel outlining. convert-parallel-loops-to-gpu leaves a loop it
     cannot map on the host without a word (and bufferization or a lowering
     may leave host code): each host function may hold only gpu.launch_func,
-    func.call, func.return, memref.alloc/alloca/dealloc/get_global, views
+    func.call, func.return, memref.alloc/alloca/dealloc, views
     (subview, expand_shape, collapse_shape, reinterpret_cast, cast, transpose),
     memref.extract_aligned_pointer_as_index and constants. Anything else is
-    an error naming the op and the function.
+    an error naming the op and the function (memref.get_global included: a
+    constant global is host memory, gptc-gpu-sink-constant-globals moves it
+    into the kernels).
   }];
+}
+
+def GpuLaunchesToRuntimeCalls : Pass<"gptc-gpu-launches-to-runtime-calls", "mlir::ModuleOp"> {
+  let summary = "GPU host: gpu.launch_func -> calls to the runtime's gptc_cuda_launch; the PTX -> a module attribute";
+  let description = [{
+    After gpu-module-to-binary. The kernels of the module's one gpu.binary
+    are numbered in the order of their first launch; each gpu.launch_func
+    becomes
+      call @gptc_cuda_launch(module, kernel, gridX, gridY, gridZ,
+                             blockX, blockY, blockZ, args, count)
+    where `args` is the address of a stack array holding each buffer's
+    device address (the kernels take bare pointers, one per buffer) and
+    `module` is the length bucket (0 for the plain names). The PTX and the
+    kernel names (one per line, by number) become the module attributes
+    gptc.cuda_ptx and gptc.cuda_kernels, which gptc-emit-entry-points
+    exports as gptc_cuda_ptx and gptc_cuda_kernels. The gpu.binary goes.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
 #endif

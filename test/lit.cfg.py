@@ -52,3 +52,14 @@ ptxas = os.path.join(cuda, "bin", "ptxas")
 if os.path.exists(ptxas) and os.path.exists(os.path.join(cuda, "nvvm", "libdevice", "libdevice.10.bc")):
     config.available_features.add("ptxas")
 config.substitutions.append(("%ptxas", ptxas))
+
+# The GPU `train` runs without a GPU against a fake libcuda and libcublas
+# (runtime/tests/fake_cuda_driver.cpp); a machine with a real driver is told
+# apart, as a run there may use it.
+config.substitutions.append(("%fake_cuda", os.path.join(config.gptc_obj_root, "lib", "fake-libcuda.so")))
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass

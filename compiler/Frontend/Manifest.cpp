@@ -9,7 +9,7 @@ namespace gptc {
 namespace key = manifest_key;
 using nlohmann::ordered_json;
 
-std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
+std::string buildManifest(const CheckedProgram &p, const std::string &dtype, bool cuda) {
   ordered_json j;
   j[key::kFormat] = key::kVersion;
   j[key::kDType] = dtype;
@@ -28,6 +28,8 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype) {
   if (p.out >= 0)
     j[key::kOutput] = {{key::kShape, p.outType().shape}};
   j[key::kRng] = p.hasDropout;
+  if (cuda)
+    j[key::kTarget] = "cuda";
 
   const TrainSettings &t = p.train;
   ordered_json &train = j[key::kTrain];

@@ -10,7 +10,8 @@
 namespace gptc {
 
 /// `dtype` is "f32" or "f64": the float type the step functions were compiled for.
-std::string buildManifest(const CheckedProgram &program, const std::string &dtype);
+/// `cuda`: the model is compiled for the GPU (the manifest says "target": "cuda").
+std::string buildManifest(const CheckedProgram &program, const std::string &dtype, bool cuda = false);
 
 } // namespace gptc
 

@@ -9,10 +9,12 @@
 // with the op and the function named. Allowed in a host function:
 //
 //   gpu.launch_func, func.call (the runtime's GEMM), func.return,
-//   memref.alloc / alloca / dealloc / get_global, views of buffers
-//   (subview, expand_shape, collapse_shape, reinterpret_cast, cast,
-//   transpose), memref.extract_aligned_pointer_as_index (a GEMM argument),
-//   and constants.
+//   memref.alloc / alloca / dealloc, views of buffers (subview,
+//   expand_shape, collapse_shape, reinterpret_cast, cast, transpose),
+//   memref.extract_aligned_pointer_as_index (a GEMM argument), and constants.
+//
+// Not memref.get_global: a constant global is host memory, so it must have
+// been moved into the kernels (gptc-gpu-sink-constant-globals).
 //
 // gpu.module bodies (the kernels) are not host code and are not checked.
 #include "compiler/Passes.h"
@@ -30,7 +32,7 @@ namespace {
 
 bool allowedOnHost(Operation *op) {
   return isa<gpu::LaunchFuncOp, func::CallOp, func::ReturnOp, arith::ConstantOp, memref::AllocOp,
-             memref::AllocaOp, memref::DeallocOp, memref::GetGlobalOp, memref::SubViewOp, memref::ExpandShapeOp,
+             memref::AllocaOp, memref::DeallocOp, memref::SubViewOp, memref::ExpandShapeOp,
              memref::CollapseShapeOp, memref::ReinterpretCastOp, memref::CastOp, memref::TransposeOp,
              memref::ExtractAlignedPointerAsIndexOp>(op);
 }

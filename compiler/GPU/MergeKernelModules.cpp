@@ -6,11 +6,14 @@
 // kernel), so they move into one gpu.module @gptc_kernels and every
 // gpu.launch_func is redirected to it. Only the modules' names are unique
 // (FUNCTION_kernel, FUNCTION_kernel_0, ...; the kernel in each is always
-// FUNCTION_kernel), so each kernel takes its module's name.
+// FUNCTION_kernel), so each kernel takes its module's name. A constant
+// global several kernels read (gptc-gpu-sink-constant-globals) was copied
+// into each of their modules: the merged module keeps one copy.
 #include "compiler/GPU/KernelTags.h"
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace gptc {
 #define GEN_PASS_DEF_GPUMERGEKERNELMODULES
@@ -34,8 +37,13 @@ struct GpuMergeKernelModulesPass : gptc::impl::GpuMergeKernelModulesBase<GpuMerg
       for (Operation &op : llvm::make_early_inc_range(single.getBodyRegion().front())) {
         if (op.hasTrait<OpTrait::IsTerminator>())
           continue;
-        if (auto kernel = dyn_cast<gpu::GPUFuncOp>(op))
+        if (auto kernel = dyn_cast<gpu::GPUFuncOp>(op)) {
           SymbolTable::setSymbolName(kernel, single.getName());
+        } else if (auto global = dyn_cast<memref::GlobalOp>(op);
+                   global && SymbolTable::lookupSymbolIn(merged, global.getSymName())) {
+          global->erase(); // the same host global, already copied
+          continue;
+        }
         op.moveBefore(kernels.getTerminator());
       }
       single->erase();

@@ -11,12 +11,17 @@
 //     -> checked: host functions hold only launches, calls, buffers, views.
 //   gptc-lower-to-nvvm: kernels -> NVVM with bare-pointer memref arguments
 //     (one .u64 param per buffer) -> PTX in-process, libdevice linked.
+//   gptc-lower-gpu-host-to-llvm: launches -> gptc_cuda_launch calls, the PTX
+//     -> a string of the executable, buffers -> device allocations (the
+//     runtime's _mlir_memref_to_llvm_alloc/free), host code -> LLVM with the
+//     CPU path's entry points and manifest.
 #include "compiler/Passes.h"
 #include "compiler/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
@@ -58,6 +63,8 @@ void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createGpuMapKernelLoops(map));
   pm.addPass(createParallelLoopToGpuPass());
+  // Constant tensors become device globals of the kernel module.
+  pm.addNestedPass<func::FuncOp>(createGpuSinkConstantGlobals());
   pm.addPass(createCanonicalizerPass());
   // Constants used in a kernel are rematerialised in it rather than passed
   // as kernel parameters.
@@ -88,6 +95,27 @@ void buildLowerToNVVMPipeline(OpPassManager &pm, const GPUOptions &options) {
   binary.toolkitPath = options.toolkit; // libdevice: tanh, exp, ... (G3)
   binary.compilationTarget = "isa";     // PTX text, in-process
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void buildLowerGPUHostToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createGpuLaunchesToRuntimeCalls());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Every buffer a host function allocates is device memory: the generic
+  // allocation functions are the runtime's CUDA allocator (gptc/abi.h).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcToLLVM;
+  funcToLLVM.useBarePtrCallConv = true; // one pointer per buffer: the runtime's C ABI
+  pm.addPass(createConvertFuncToLLVMPass(funcToLLVM));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createEmitEntryPoints());
+  pm.addPass(createCanonicalizerPass());
 }
 
 } // namespace gptc

@@ -197,6 +197,9 @@ void registerGptcPassesAndPipelines() {
   PassPipelineRegistration<GPUOptions>("gptc-lower-to-gpu",
                                        "GPU: linalg on tensors -> kernel launches + gpu.module @gptc_kernels",
                                        buildLowerToGPUPipeline);
+  PassPipelineRegistration<>("gptc-lower-gpu-host-to-llvm",
+                             "GPU: host functions -> LLVM dialect (runtime launches, device buffers, PTX embedded)",
+                             buildLowerGPUHostToLLVMPipeline);
   PassPipelineRegistration<GPUOptions>("gptc-lower-to-nvvm", "GPU: gpu.module kernels -> NVVM -> PTX (gpu.binary)",
                                        buildLowerToNVVMPipeline);
 }

@@ -9,6 +9,8 @@
 //   gptc-lower-to-gpu     : (GPU) bufferize, GEMM calls to the CUDA runtime, one kernel
 //                           per fusion group, outlined into gpu.module @gptc_kernels
 //   gptc-lower-to-nvvm    : (GPU) kernels -> NVVM -> PTX in a gpu.binary (docs/gpu.md)
+//   gptc-lower-gpu-host-to-llvm : (GPU) host functions -> LLVM dialect: runtime calls for
+//                           launches, device allocations, the PTX embedded, entry points
 #ifndef GPTC_PIPELINES_PIPELINES_H
 #define GPTC_PIPELINES_PIPELINES_H
 
@@ -69,6 +71,12 @@ struct GPUOptions : mlir::PassPipelineOptions<GPUOptions> {
 void buildLowerToGPUPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
 /// The kernels of gptc-lower-to-gpu -> NVVM -> PTX (gpu.binary, format isa).
 void buildLowerToNVVMPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
+
+/// The host side after gptc-lower-to-nvvm -> LLVM dialect with the runtime's
+/// entry points: launches become gptc_cuda_launch calls, buffers device
+/// allocations (the runtime's _mlir_memref_to_llvm_alloc/free), the PTX a
+/// string in the executable.
+void buildLowerGPUHostToLLVMPipeline(mlir::OpPassManager &pm);
 
 /// Dialects, interface models and LLVM IR translations the pipelines need.
 void registerGptcDialects(mlir::DialectRegistry &registry);

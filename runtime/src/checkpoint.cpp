@@ -43,6 +43,7 @@ void loadCheckpoint(const std::string &path, Model &model, Settings &s, Progress
                                " but the model needs " + dtypeName(tensor->dtype()) + tensor->shapeString());
     std::memcpy(const_cast<Tensor *>(tensor)->data(), src.data(), src.bytes());
   }
+  model.weightsChangedOnHost(); // on the GPU: copied up before the next step
   auto meta = [&](const char *key) -> std::string {
     auto it = f.metadata.find(key);
     if (it == f.metadata.end())

@@ -5,6 +5,9 @@ namespace {
 
 constexpr cublasStatus_t kSuccess = 0; // CUBLAS_STATUS_SUCCESS
 
+constexpr char kCublas13[] = "libcublas.so.13";
+constexpr char kCublas12[] = "libcublas.so.12";
+
 /// CUBLAS_GEMM_DEFAULT: cuBLAS picks the algorithm (tensor cores included,
 /// as the compute type allows).
 constexpr int kDefaultAlgorithm = -1;
@@ -27,6 +30,13 @@ struct Cublas::EntryPoints {
                                               const float *alpha, const float *A, int lda, long long strideA,
                                               const float *B, int ldb, long long strideB, const float *beta, float *C,
                                               int ldc, long long strideC, int batchCount);
+  cublasStatus_t (*cublasDgemm_v2)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                   const double *alpha, const double *A, int lda, const double *B, int ldb,
+                                   const double *beta, double *C, int ldc);
+  cublasStatus_t (*cublasDgemmStridedBatched)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                              const double *alpha, const double *A, int lda, long long strideA,
+                                              const double *B, int ldb, long long strideB, const double *beta,
+                                              double *C, int ldc, long long strideC, int batchCount);
   cublasStatus_t (*cublasGemmEx)(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
                                  const void *alpha, const void *A, int Atype, int lda, const void *B, int Btype,
                                  int ldb, const void *beta, void *C, int Ctype, int ldc, int computeType, int algo);
@@ -40,7 +50,20 @@ struct Cublas::EntryPoints {
 };
 
 std::unique_ptr<Cublas> Cublas::open(const std::string &library) {
-  return std::unique_ptr<Cublas>(new Cublas(libraryPath("GPTC_LIBCUBLAS", library)));
+  std::string path = libraryPath("GPTC_LIBCUBLAS", library);
+  try {
+    return std::unique_ptr<Cublas>(new Cublas(path));
+  } catch (const CudaError &) {
+    // CUDA 12's cuBLAS has every entry point used here, with the same
+    // signatures: a machine with the CUDA 12 libraries runs too.
+    if (path != kCublas13)
+      throw;
+    try {
+      return std::unique_ptr<Cublas>(new Cublas(kCublas12));
+    } catch (const CudaError &) {
+    }
+    throw; // the error about the library asked for
+  }
 }
 
 Cublas::Cublas(const std::string &path)
@@ -52,6 +75,8 @@ Cublas::Cublas(const std::string &path)
   library_.resolve(cublas_->cublasSetMathMode, "cublasSetMathMode");
   library_.resolve(cublas_->cublasSgemm_v2, "cublasSgemm_v2");
   library_.resolve(cublas_->cublasSgemmStridedBatched, "cublasSgemmStridedBatched");
+  library_.resolve(cublas_->cublasDgemm_v2, "cublasDgemm_v2");
+  library_.resolve(cublas_->cublasDgemmStridedBatched, "cublasDgemmStridedBatched");
   library_.resolve(cublas_->cublasGemmEx, "cublasGemmEx");
   library_.resolve(cublas_->cublasGemmStridedBatchedEx, "cublasGemmStridedBatchedEx");
   library_.resolve(cublas_->cublasGetStatusName, "cublasGetStatusName");
@@ -101,6 +126,23 @@ void Cublas::gemmStridedBatched(cublasHandle_t handle, Transpose transA, Transpo
                                            ldb, strideB, pointer<const float>(A), lda, strideA, &beta,
                                            pointer<float>(C), ldc, strideC, batches),
         "cublasSgemmStridedBatched");
+}
+
+void Cublas::gemm(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K, double alpha,
+                  CUdeviceptr A, int lda, CUdeviceptr B, int ldb, double beta, CUdeviceptr C, int ldc) {
+  check(cublas_->cublasDgemm_v2(handle, (int)transB, (int)transA, N, M, K, &alpha, pointer<const double>(B), ldb,
+                                pointer<const double>(A), lda, &beta, pointer<double>(C), ldc),
+        "cublasDgemm_v2");
+}
+
+void Cublas::gemmStridedBatched(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K,
+                                double alpha, CUdeviceptr A, int lda, long long strideA, CUdeviceptr B, int ldb,
+                                long long strideB, double beta, CUdeviceptr C, int ldc, long long strideC,
+                                int batches) {
+  check(cublas_->cublasDgemmStridedBatched(handle, (int)transB, (int)transA, N, M, K, &alpha,
+                                           pointer<const double>(B), ldb, strideB, pointer<const double>(A), lda,
+                                           strideA, &beta, pointer<double>(C), ldc, strideC, batches),
+        "cublasDgemmStridedBatched");
 }
 
 void Cublas::gemmEx(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K, float alpha,

@@ -92,6 +92,10 @@ struct CudaDriver::EntryPoints {
   CUresult (*cuGetErrorName)(CUresult result, const char **name);
   CUresult (*cuGetErrorString)(CUresult result, const char **text);
   CUresult (*cuMemGetInfo)(size_t *freeBytes, size_t *totalBytes);
+  CUresult (*cuEventCreate)(CUevent *event, unsigned flags);
+  CUresult (*cuEventDestroy)(CUevent event);
+  CUresult (*cuEventRecord)(CUevent event, CUstream stream);
+  CUresult (*cuEventElapsedTime)(float *milliseconds, CUevent start, CUevent end);
 };
 
 std::unique_ptr<CudaDriver> CudaDriver::open(const std::string &library) {
@@ -123,6 +127,12 @@ CudaDriver::CudaDriver(const std::string &path)
   library_.resolve(cu_->cuGetErrorName, "cuGetErrorName");
   library_.resolve(cu_->cuGetErrorString, "cuGetErrorString");
   library_.resolve(cu_->cuMemGetInfo, "cuMemGetInfo_v2");
+  library_.resolve(cu_->cuEventCreate, "cuEventCreate");
+  library_.resolve(cu_->cuEventDestroy, "cuEventDestroy_v2");
+  library_.resolve(cu_->cuEventRecord, "cuEventRecord");
+  // The first version: every driver has it (cuda.h maps the name to _v2
+  // from CUDA 12.8 on, with the same signature).
+  library_.resolve(cu_->cuEventElapsedTime, "cuEventElapsedTime");
 }
 
 CudaDriver::~CudaDriver() = default;
@@ -241,6 +251,24 @@ void CudaDriver::synchronize(CUstream stream) {
 }
 
 void CudaDriver::synchronize() { check(cu_->cuCtxSynchronize(), "waiting for the GPU" + lastKernelNote()); }
+
+CUevent CudaDriver::createEvent() {
+  CUevent event = nullptr;
+  check(cu_->cuEventCreate(&event, 0), "creating a timing event");
+  return event;
+}
+
+void CudaDriver::destroyEvent(CUevent event) { check(cu_->cuEventDestroy(event), "destroying a timing event"); }
+
+void CudaDriver::recordEvent(CUevent event, CUstream stream) {
+  check(cu_->cuEventRecord(event, stream), "recording a timing event");
+}
+
+float CudaDriver::elapsedMilliseconds(CUevent start, CUevent end) {
+  float ms = 0;
+  check(cu_->cuEventElapsedTime(&ms, start, end), "reading a timing event" + lastKernelNote());
+  return ms;
+}
 
 CudaDriver::MemoryInfo CudaDriver::memInfo() const {
   MemoryInfo info{};

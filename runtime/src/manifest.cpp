@@ -189,7 +189,7 @@ Manifest parseManifest(const std::string &text) {
     fail("the embedded text", "not valid JSON");
   ObjectReader r(j, "manifest",
                  {key::kFormat, key::kDType, key::kModel, key::kInputs, key::kParams, key::kOutput, key::kRng,
-                  key::kTrain});
+                  key::kTarget, key::kTrain});
   int64_t version = r.integer(key::kFormat);
   if (version != key::kVersion)
     fail(r.path(key::kFormat), "version " + std::to_string(version) + ", but this runtime reads version " +
@@ -234,6 +234,12 @@ Manifest parseManifest(const std::string &text) {
     m.outputShape = o.shape(key::kShape);
   }
   m.hasRng = r.boolean(key::kRng);
+  if (r.has(key::kTarget)) {
+    std::string target = r.string(key::kTarget);
+    if (target != "cuda")
+      fail(r.path(key::kTarget), "'" + target + "', but this runtime knows only 'cuda' (absent: the CPU)");
+    m.cuda = true;
+  }
   m.train = readTrain(r.at(key::kTrain));
   return m;
 }
@@ -259,6 +265,8 @@ std::string manifestToJson(const Manifest &m) {
   if (m.hasOutput)
     j[key::kOutput] = {{key::kShape, m.outputShape}};
   j[key::kRng] = m.hasRng;
+  if (m.cuda)
+    j[key::kTarget] = "cuda";
   j[key::kTrain] = trainToJson(m.train);
   return j.dump(2);
 }

@@ -1,6 +1,7 @@
 #include "gptc/model.h"
 
 #include "gptc/abi.h"
+#include "gptc/cuda_backend.h"
 #include "gptc/rng.h"
 
 #include <algorithm>
@@ -87,7 +88,48 @@ Model::Model(const Manifest &manifest) : m(manifest) {
   hyper = Tensor(m.floatType, {hyper::kSize});
   rng = Tensor(DType::I32, {2});
   rng.fill(0);
+  if (m.cuda)
+    cuda_ = &CudaBackend::open();
 }
+
+Model::~Model() {
+  if (!cuda_)
+    return;
+  try {
+    cuda_->forgetWeights();
+  } catch (const std::exception &) {
+    // Only bookkeeping failed, while the program is ending: nothing to report.
+  }
+}
+
+void Model::call(void (*step)(void **), const std::vector<StepBuffer> &buffers) {
+  if (cuda_)
+    return cuda_->run(step, buffers);
+  std::vector<void *> pointers;
+  for (const StepBuffer &b : buffers)
+    pointers.push_back(b.tensor->data());
+  step(pointers.data());
+}
+
+void Model::weightsToHost() const {
+  if (cuda_)
+    cuda_->syncToHost();
+}
+
+void Model::weightsChangedOnHost() {
+  if (cuda_)
+    cuda_->hostChanged();
+}
+
+namespace {
+
+/// Appends `tensors` to `buffers`, each used as `use`.
+void add(std::vector<StepBuffer> &buffers, std::vector<Tensor> &tensors, BufferUse use) {
+  for (Tensor &t : tensors)
+    buffers.push_back({&t, use});
+}
+
+} // namespace
 
 void Model::setDropout(uint64_t seed, bool training) {
   rng.as<int32_t>()[0] = (int32_t)(uint32_t)(seed ^ (seed >> 32));
@@ -118,6 +160,7 @@ void Model::initialize(uint64_t seed) {
   }
   for (Tensor &t : state)
     t.fill(0);
+  weightsChangedOnHost();
 }
 
 void Model::loadBatch(const Dataset &d, const std::vector<uint32_t> *order, int64_t first) {
@@ -139,13 +182,13 @@ void Model::loadBatch(const Dataset &d, const std::vector<uint32_t> *order, int6
 }
 
 double Model::forward() {
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &in : inputs) buffers.push_back(in.data());
-  if (m.hasRng) buffers.push_back(rng.data());
-  buffers.push_back(loss.data());
-  if (m.hasOutput) buffers.push_back(out.data());
-  kBucketSteps[bucket_].forward(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, inputs, BufferUse::Input);
+  if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
+  buffers.push_back({&loss, BufferUse::Output});
+  if (m.hasOutput) buffers.push_back({&out, BufferUse::Output});
+  call(kBucketSteps[bucket_].forward, buffers);
   return loss.get(0);
 }
 
@@ -182,25 +225,25 @@ void Model::encode() {
     throw std::logic_error("Model::encode: the model was compiled without @encode / @decode");
   if (memory.empty())
     memory = memoryTensors(kBucketSteps[bucket_].encoderOutputs, m.train.batch);
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &in : inputs) buffers.push_back(in.data());
-  if (m.hasRng) buffers.push_back(rng.data());
-  for (Tensor &t : memory) buffers.push_back(t.data());
-  kBucketSteps[bucket_].encode(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, inputs, BufferUse::Input);
+  if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
+  add(buffers, memory, BufferUse::Output);
+  call(kBucketSteps[bucket_].encode, buffers);
 }
 
 double Model::decode() {
   if (memory.empty())
     throw std::logic_error("Model::decode before Model::encode in this bucket");
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &in : inputs) buffers.push_back(in.data());
-  if (m.hasRng) buffers.push_back(rng.data());
-  for (Tensor &t : memory) buffers.push_back(t.data());
-  buffers.push_back(loss.data());
-  if (m.hasOutput) buffers.push_back(out.data());
-  kBucketSteps[bucket_].decode(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, inputs, BufferUse::Input);
+  if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
+  add(buffers, memory, BufferUse::Input);
+  buffers.push_back({&loss, BufferUse::Output});
+  if (m.hasOutput) buffers.push_back({&out, BufferUse::Output});
+  call(kBucketSteps[bucket_].decode, buffers);
   return loss.get(0);
 }
 
@@ -242,31 +285,31 @@ void Model::decodeStep() {
   if (memory.empty())
     throw std::logic_error("Model::decodeStep before Model::encode in this bucket");
   StepBuffers &s = stepBuffers();
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &in : inputs) buffers.push_back(in.data());
-  if (m.hasRng) buffers.push_back(rng.data());
-  for (Tensor &t : memory) buffers.push_back(t.data());
-  buffers.push_back(s.token.data());
-  buffers.push_back(s.position.data());
-  buffers.push_back(s.slot.data());
-  for (Tensor &t : s.caches) buffers.push_back(t.data());
-  buffers.push_back(s.out.data());
-  for (Tensor &t : s.newRows) buffers.push_back(t.data());
-  kBucketSteps[bucket_].decodeStep(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, inputs, BufferUse::Input);
+  if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
+  add(buffers, memory, BufferUse::Input);
+  buffers.push_back({&s.token, BufferUse::Input});
+  buffers.push_back({&s.position, BufferUse::Input});
+  buffers.push_back({&s.slot, BufferUse::Input});
+  add(buffers, s.caches, BufferUse::Input);
+  buffers.push_back({&s.out, BufferUse::Output});
+  add(buffers, s.newRows, BufferUse::Output);
+  call(kBucketSteps[bucket_].decodeStep, buffers);
 }
 
 double Model::grad(std::vector<Tensor> &grads) {
   grads.clear();
   for (auto &p : m.params)
     grads.emplace_back(m.floatType, p.shape);
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &in : inputs) buffers.push_back(in.data());
-  if (m.hasRng) buffers.push_back(rng.data());
-  buffers.push_back(loss.data());
-  for (Tensor &g : grads) buffers.push_back(g.data());
-  kBucketSteps[bucket_].grad(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, inputs, BufferUse::Input);
+  if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
+  buffers.push_back({&loss, BufferUse::Output});
+  add(buffers, grads, BufferUse::Output);
+  call(kBucketSteps[bucket_].grad, buffers);
   return loss.get(0);
 }
 
@@ -304,16 +347,16 @@ double Model::trainStep(const Settings &s, int64_t step, double lr) {
     nextState_ = state;
   }
   fillHyper(hyper, m, s, step, lr);
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &st : state) buffers.push_back(st.data());
-  for (Tensor &in : inputs) buffers.push_back(in.data());
-  if (m.hasRng) buffers.push_back(rng.data());
-  buffers.push_back(hyper.data());
-  buffers.push_back(loss.data());
-  for (Tensor &p : nextParams_) buffers.push_back(p.data());
-  for (Tensor &st : nextState_) buffers.push_back(st.data());
-  kBucketSteps[bucket_].trainStep(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, state, BufferUse::Weights);
+  add(buffers, inputs, BufferUse::Input);
+  if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
+  buffers.push_back({&hyper, BufferUse::Input});
+  buffers.push_back({&loss, BufferUse::Output});
+  add(buffers, nextParams_, BufferUse::NewWeights);
+  add(buffers, nextState_, BufferUse::NewWeights);
+  call(kBucketSteps[bucket_].trainStep, buffers);
   std::swap(params, nextParams_);
   std::swap(state, nextState_);
   return loss.get(0);
@@ -325,19 +368,20 @@ void Model::applyGrads(const std::vector<Tensor> &grads, const Settings &s, int6
     nextState_ = state;
   }
   fillHyper(hyper, m, s, step, lr);
-  std::vector<void *> buffers;
-  for (Tensor &p : params) buffers.push_back(p.data());
-  for (Tensor &st : state) buffers.push_back(st.data());
-  for (const Tensor &g : grads) buffers.push_back(const_cast<Tensor &>(g).data());
-  buffers.push_back(hyper.data());
-  for (Tensor &p : nextParams_) buffers.push_back(p.data());
-  for (Tensor &st : nextState_) buffers.push_back(st.data());
-  kBucketSteps[bucket_].applyGrads(buffers.data());
+  std::vector<StepBuffer> buffers;
+  add(buffers, params, BufferUse::Weights);
+  add(buffers, state, BufferUse::Weights);
+  add(buffers, const_cast<std::vector<Tensor> &>(grads), BufferUse::Input); // only read
+  buffers.push_back({&hyper, BufferUse::Input});
+  add(buffers, nextParams_, BufferUse::NewWeights);
+  add(buffers, nextState_, BufferUse::NewWeights);
+  call(kBucketSteps[bucket_].applyGrads, buffers);
   std::swap(params, nextParams_);
   std::swap(state, nextState_);
 }
 
 std::vector<std::pair<std::string, const Tensor *>> Model::namedState() const {
+  weightsToHost();
   std::vector<std::pair<std::string, const Tensor *>> named;
   for (size_t i = 0; i < params.size(); ++i)
     named.emplace_back(m.params[i].name, &params[i]);

@@ -11,9 +11,23 @@
 //   cuLaunchKernel      CUDA_ERROR_LAUNCH_FAILED for kernel "fails"; kernel
 //                       "faults_later" launches, and the next sync fails
 //   cublasGemmEx        CUBLAS_STATUS_NOT_SUPPORTED unless every type is f32
+//
+// The GPU `train` runs against it too (test/GPU/fake-driver-run.test): kernels
+// do not run (device memory is host memory, cuBLAS computes), so a run checks
+// what the backend asks of the driver, not what the kernels compute. Set by
+// the environment:
+//   GPTC_FAKE_CUDA_LOG=FILE          appends one line per call (see logCall)
+//   GPTC_FAKE_CUDA_REJECT_PTX=1      cuModuleLoadDataEx rejects every PTX
+//   GPTC_FAKE_CUDA_FAIL_LAUNCH=NAME  launching kernel NAME fails
+//   GPTC_FAKE_CUDA_FAULT=NAME        kernel NAME launches, the next sync fails
+//   GPTC_FAKE_CUDA_MEMORY=BYTES      cuMemAlloc_v2 fails once this much is allocated
+#include <cstdarg>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <map>
 #include <string>
 
 namespace {
@@ -48,8 +62,45 @@ const ErrorText kErrors[] = {
 CUresult pendingError = kSuccess;
 
 // Handles are addresses of these; their values mean nothing.
-int theContext, theModule, theStream;
-int fineKernel, failingKernel, faultingKernel;
+int theContext, theModule, theStream, theEvent;
+
+/// A kernel handle: its name, and how it behaves.
+struct FakeKernel {
+  std::string name;
+};
+
+const char *environment(const char *name) {
+  const char *value = std::getenv(name);
+  return value && *value ? value : nullptr;
+}
+
+/// One line per call to GPTC_FAKE_CUDA_LOG, when set.
+void logCall(const char *format, ...) {
+  const char *path = environment("GPTC_FAKE_CUDA_LOG");
+  if (!path)
+    return;
+  FILE *log = std::fopen(path, "a");
+  if (!log)
+    return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(log, format, args);
+  va_end(args);
+  std::fputc('\n', log);
+  std::fclose(log);
+}
+
+/// The size of each live allocation, for the log and the memory limit.
+std::map<CUdeviceptr, size_t> &allocations() {
+  static std::map<CUdeviceptr, size_t> live;
+  return live;
+}
+size_t allocatedBytes = 0;
+
+bool named(const FakeKernel *kernel, const char *variable, const char *builtin) {
+  const char *name = environment(variable);
+  return kernel->name == builtin || (name && kernel->name == name);
+}
 
 } // namespace
 
@@ -108,7 +159,12 @@ CUresult cuCtxSetCurrent(void *context) { return context == &theContext ? kSucce
 /// Reads the error log buffer and its size from the options as the driver
 /// does, and writes ptxas's message there for PTX containing "bad".
 CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned numOptions, int *options, void **values) {
-  if (!std::strstr(static_cast<const char *>(image), "bad")) {
+  const char *ptx = static_cast<const char *>(image);
+  int entries = 0;
+  for (const char *p = ptx; (p = std::strstr(p, ".entry ")); ++p)
+    ++entries;
+  logCall("cuModuleLoadDataEx ptx_bytes=%zu entries=%d", std::strlen(ptx), entries);
+  if (!std::strstr(ptx, "bad ptx") && !environment("GPTC_FAKE_CUDA_REJECT_PTX")) {
     *module = &theModule;
     return kSuccess;
   }
@@ -133,41 +189,70 @@ CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned numOption
 #endif
 
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
+  logCall("cuModuleGetFunction %s", name);
   if (module != &theModule || std::strcmp(name, "missing") == 0)
     return kNotFound;
-  *function = std::strcmp(name, "fails") == 0          ? &failingKernel
-              : std::strcmp(name, "faults_later") == 0 ? &faultingKernel
-                                                       : &fineKernel;
+  *function = new FakeKernel{name}; // one per lookup; a test's few leak
   return kSuccess;
 }
 
-CUresult cuLaunchKernel(void *function, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, void *,
-                        void **, void **) {
-  if (function == &failingKernel)
+CUresult cuLaunchKernel(void *function, unsigned gridX, unsigned gridY, unsigned gridZ, unsigned blockX,
+                        unsigned blockY, unsigned blockZ, unsigned, void *, void **params, void **) {
+  auto *kernel = static_cast<FakeKernel *>(function);
+  // A gptc kernel's first parameter is a buffer: a device address inside a
+  // block from cuMemAlloc_v2, or (a constant) a global of the module.
+  int deviceArgument = 0;
+  if (params && params[0]) {
+    CUdeviceptr first = *static_cast<CUdeviceptr *>(params[0]);
+    auto it = allocations().upper_bound(first);
+    deviceArgument = it != allocations().begin() && first < std::prev(it)->first + std::prev(it)->second;
+  }
+  logCall("cuLaunchKernel %s grid=%u,%u,%u block=%u,%u,%u arg0_on_device=%d", kernel->name.c_str(), gridX, gridY,
+          gridZ, blockX, blockY, blockZ, deviceArgument);
+  if (named(kernel, "GPTC_FAKE_CUDA_FAIL_LAUNCH", "fails"))
     return kLaunchFailed;
-  if (function == &faultingKernel)
+  if (named(kernel, "GPTC_FAKE_CUDA_FAULT", "faults_later"))
     pendingError = kLaunchFailed;
   return kSuccess;
 }
 
 CUresult cuMemAlloc_v2(CUdeviceptr *address, size_t bytes) {
-  if (bytes > (size_t(1) << 30))
+  size_t limit = size_t(1) << 30;
+  if (const char *memory = environment("GPTC_FAKE_CUDA_MEMORY"))
+    limit = std::strtoull(memory, nullptr, 10);
+  if (allocatedBytes + bytes > limit) {
+    logCall("cuMemAlloc_v2 %zu out_of_memory", bytes);
     return kOutOfMemory;
-  *address = uintptr_t(std::malloc(bytes));
+  }
+  // Zeroed, so a buffer no kernel writes (none runs) reads as zeros.
+  *address = uintptr_t(std::calloc(1, bytes));
+  allocations()[*address] = bytes;
+  allocatedBytes += bytes;
+  logCall("cuMemAlloc_v2 %zu", bytes);
   return kSuccess;
 }
 
 CUresult cuMemFree_v2(CUdeviceptr address) {
+  auto it = allocations().find(address);
+  if (it == allocations().end()) {
+    logCall("cuMemFree_v2 not_allocated");
+    return kInvalidValue;
+  }
+  logCall("cuMemFree_v2 %zu", it->second);
+  allocatedBytes -= it->second;
+  allocations().erase(it);
   std::free(reinterpret_cast<void *>(uintptr_t(address)));
   return kSuccess;
 }
 
 CUresult cuMemcpyHtoD_v2(CUdeviceptr device, const void *host, size_t bytes) {
+  logCall("cuMemcpyHtoD_v2 %zu", bytes);
   std::memcpy(reinterpret_cast<void *>(uintptr_t(device)), host, bytes);
   return kSuccess;
 }
 
 CUresult cuMemcpyDtoH_v2(void *host, CUdeviceptr device, size_t bytes) {
+  logCall("cuMemcpyDtoH_v2 %zu", bytes);
   std::memcpy(host, reinterpret_cast<const void *>(uintptr_t(device)), bytes);
   return kSuccess;
 }
@@ -206,6 +291,18 @@ CUresult cuMemGetInfo_v2(size_t *freeBytes, size_t *totalBytes) {
   return kSuccess;
 }
 
+// Timing events: every launch takes a millisecond.
+CUresult cuEventCreate(void **event, unsigned) {
+  *event = &theEvent;
+  return kSuccess;
+}
+CUresult cuEventDestroy_v2(void *) { return kSuccess; }
+CUresult cuEventRecord(void *, void *) { return kSuccess; }
+CUresult cuEventElapsedTime(float *milliseconds, void *, void *) {
+  *milliseconds = 1;
+  return kSuccess;
+}
+
 #ifndef GPTC_FAKE_CUDA_INCOMPLETE
 // cuBLAS: column-major GEMMs on host memory, as plain loops.
 
@@ -231,8 +328,10 @@ int cublasSetStream_v2(void *, void *) { return 0; }
 int cublasSetMathMode(void *, int) { return 0; }
 
 /// C = alpha * op(A) op(B) + beta * C, column-major; op is 0 (N) or 1 (T).
-int cublasSgemm_v2(void *, int transa, int transb, int m, int n, int k, const float *alpha, const float *A, int lda,
-                   const float *B, int ldb, const float *beta, float *C, int ldc) {
+extern "C++" {
+template <typename T>
+int gemm(int transa, int transb, int m, int n, int k, const T *alpha, const T *A, int lda, const T *B, int ldb,
+         const T *beta, T *C, int ldc) {
   for (int j = 0; j < n; ++j)
     for (int i = 0; i < m; ++i) {
       float sum = 0;
@@ -242,13 +341,36 @@ int cublasSgemm_v2(void *, int transa, int transb, int m, int n, int k, const fl
     }
   return 0;
 }
+} // extern "C++"
 
-int cublasSgemmStridedBatched(void *handle, int transa, int transb, int m, int n, int k, const float *alpha,
+int cublasSgemm_v2(void *, int transa, int transb, int m, int n, int k, const float *alpha, const float *A, int lda,
+                   const float *B, int ldb, const float *beta, float *C, int ldc) {
+  logCall("cublasSgemm_v2 m=%d n=%d k=%d transa=%d transb=%d beta=%g", m, n, k, transa, transb, *beta);
+  return gemm(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+int cublasDgemm_v2(void *, int transa, int transb, int m, int n, int k, const double *alpha, const double *A,
+                   int lda, const double *B, int ldb, const double *beta, double *C, int ldc) {
+  logCall("cublasDgemm_v2 m=%d n=%d k=%d", m, n, k);
+  return gemm(transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+int cublasDgemmStridedBatched(void *, int transa, int transb, int m, int n, int k, const double *alpha,
+                              const double *A, int lda, long long strideA, const double *B, int ldb,
+                              long long strideB, const double *beta, double *C, int ldc, long long strideC,
+                              int batches) {
+  logCall("cublasDgemmStridedBatched m=%d n=%d k=%d batch=%d", m, n, k, batches);
+  for (int b = 0; b < batches; ++b)
+    gemm(transa, transb, m, n, k, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta, C + b * strideC, ldc);
+  return 0;
+}
+
+int cublasSgemmStridedBatched(void *, int transa, int transb, int m, int n, int k, const float *alpha,
                               const float *A, int lda, long long strideA, const float *B, int ldb, long long strideB,
                               const float *beta, float *C, int ldc, long long strideC, int batches) {
+  logCall("cublasSgemmStridedBatched m=%d n=%d k=%d batch=%d", m, n, k, batches);
   for (int b = 0; b < batches; ++b)
-    cublasSgemm_v2(handle, transa, transb, m, n, k, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta,
-                   C + b * strideC, ldc);
+    gemm(transa, transb, m, n, k, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta, C + b * strideC, ldc);
   return 0;
 }
 

@@ -4,7 +4,8 @@
 // and the manifest string `const char gptc_manifest[]`. A module compiled for
 // length bucket k > 0 (module attribute gptc.entry_suffix = "_k") renames its
 // step functions NAME_k and exports gptc_NAME_k, so the buckets' objects link
-// into one executable.
+// into one executable. A module compiled for the GPU also exports its PTX and
+// kernel names (gptc_cuda_ptx, gptc_cuda_kernels: gptc/contract.h).
 #include "compiler/Passes.h"
 #include "gptc/contract.h"
 
@@ -70,6 +71,15 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
     if (auto manifest = module->getAttrOfType<StringAttr>("gptc.manifest")) {
       exportString(gptc::entry::kManifestSymbol, manifest.getValue().str());
       module->removeAttr("gptc.manifest");
+    }
+    // The GPU path (gptc-gpu-launches-to-runtime-calls): the kernels' PTX
+    // and their names, per bucket.
+    for (auto [attrName, symbol] : {std::pair<StringRef, StringRef>{"gptc.cuda_ptx", gptc::entry::kCudaPtxSymbol},
+                                    {"gptc.cuda_kernels", gptc::entry::kCudaKernelsSymbol}}) {
+      if (auto text = module->getAttrOfType<StringAttr>(attrName)) {
+        exportString((symbol + suffix).str(), text.getValue().str());
+        module->removeAttr(attrName);
+      }
     }
     // gptc-split-encoder's memory types and gptc-incremental-decode's cache
     // types, for the runtime's buffers.

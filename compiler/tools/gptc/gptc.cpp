@@ -2,8 +2,9 @@
 //
 //   gptc model.dsl -o train          the whole story
 //   gptc model.dsl --emit=STAGE      print one stage: ast | nn | grad | linalg | fused | llvm-dialect | llvm
-//   gptc model.dsl --target=cuda[:sm_80|sm_90] --emit=gpu|ptx
-//                                    the GPU kernels: outlined (gpu.module + host launches) or PTX
+//   gptc model.dsl --target=cuda[:sm_80|sm_90] [-o train | --emit=gpu|ptx]
+//                                    the GPU executable (PTX embedded, the runtime's CUDA
+//                                    backend), or its kernels: outlined or PTX
 #include "compiler/Frontend/Lexer.h"
 #include "compiler/Frontend/Manifest.h"
 #include "compiler/Frontend/Parser.h"
@@ -101,7 +102,7 @@ int parseOptions(int argc, char **argv, Options &opts) {
                  "stage to produce: ast | manifest | nn | grad | linalg | fused | llvm-dialect | llvm (printed), obj | exe "
                  "(written to -o); with --target=cuda: gpu (kernels outlined) | ptx (printed)");
   app.add_option("--target", opts.target,
-                 "cpu (default) or cuda[:sm_80|sm_90] (GPU kernels, sm_80 by default; the GPU executable is not built yet)");
+                 "cpu (default) or cuda[:sm_80|sm_90] (CUDA kernels, sm_80 PTX by default, which also runs on sm_90)");
   app.add_option("-O,--opt-level", opts.optLevel, "optimisation level 0-3 (default 2): -O0 .. -O3");
   app.add_option("--dtype", opts.dtype, "float type: f32 (default) or f64 (for gradient checks)");
   app.add_option("-D,--define", opts.defines, "override a config constant or train setting: -D name=value")
@@ -149,8 +150,8 @@ int parseOptions(int argc, char **argv, Options &opts) {
   return checkTarget(opts);
 }
 
-/// --target: the GPU path stops at the kernels until the runtime's CUDA
-/// backend exists; the CUDA toolkit is needed (for libdevice) only for PTX.
+/// --target: cpu, or cuda[:sm_XX]. The CUDA toolkit is needed (for libdevice)
+/// from the PTX on: --emit=ptx, and everything after it (the GPU executable).
 int checkTarget(Options &opts) {
   bool gpuStage = opts.emit == Stage::Gpu || opts.emit == Stage::Ptx;
   if (opts.target == "cpu") {
@@ -164,16 +165,14 @@ int checkTarget(Options &opts) {
     opts.gpuChip = opts.target.substr(5);
   if (opts.gpuChip != "sm_80" && opts.gpuChip != "sm_90")
     return fail("--target=cuda: the GPU architecture must be sm_80 or sm_90, got '" + opts.gpuChip + "'");
-  if (opts.emit >= Stage::LLVMDialect)
-    return fail("--target=cuda: the GPU executable is not built yet (the CUDA runtime backend is a later step); "
-                "--emit=gpu and --emit=ptx print the kernels");
   if (opts.gemm != "runtime")
     return fail("--gemm=" + opts.gemm + " is for the CPU target; --target=cuda calls the runtime's GEMM (cuBLAS)");
   const char *home = std::getenv("CUDA_HOME");
   opts.cudaToolkit = home && *home ? home : "/usr/local/cuda";
   std::string libdevice = opts.cudaToolkit + "/nvvm/libdevice/libdevice.10.bc";
-  if (opts.emit == Stage::Ptx && !llvm::sys::fs::exists(libdevice))
-    return fail("--target=cuda --emit=ptx needs the CUDA toolkit's libdevice, not found at " + libdevice +
+  if (opts.emit >= Stage::Ptx && !llvm::sys::fs::exists(libdevice))
+    return fail("--target=cuda " + (opts.emit == Stage::Exe ? std::string("(the GPU executable)") : "--emit=" + opts.emitName) +
+                " needs the CUDA toolkit's libdevice, not found at " + libdevice +
                 " (install the CUDA toolkit, or set CUDA_HOME)");
   return -1; // go on
 }
@@ -306,24 +305,33 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     (*module)->setAttr("gptc.manifest", mlir::StringAttr::get(&context, *manifest));
   if (!suffix.empty())
     (*module)->setAttr("gptc.entry_suffix", mlir::StringAttr::get(&context, suffix));
-  if (opts.target != "cpu") { // checkTarget: only --emit=gpu or ptx gets here
+  if (opts.target != "cpu") {
+    // Kernels to PTX, then the host side to LLVM with the CPU path's entry
+    // points: the executable links with the same runtime.
     gptc::GPUOptions gpu;
     gpu.chip = opts.gpuChip;
     gpu.toolkit = opts.cudaToolkit;
     if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToGPUPipeline(pm, gpu); }))
       return false;
+    clock.lap("to-gpu");
     if (printed(Stage::Gpu))
       return true;
     if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToNVVMPipeline(pm, gpu); }))
       return false;
-    llvm::outs() << gptc::collectPTX(*module);
-    return true;
+    clock.lap("to-ptx");
+    if (opts.emit == Stage::Ptx) {
+      llvm::outs() << gptc::collectPTX(*module);
+      return true;
+    }
+    if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerGPUHostToLLVMPipeline(pm); }))
+      return false;
+  } else {
+    gptc::LowerToLLVMOptions lowering;
+    lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
+    lowering.remarks = opts.remarks;
+    if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); }))
+      return false;
   }
-  gptc::LowerToLLVMOptions lowering;
-  lowering.gemm = opts.gemm == "runtime" ? gptc::GemmKind::Runtime : gptc::GemmKind::Loops;
-  lowering.remarks = opts.remarks;
-  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLLVMPipeline(pm, lowering); }))
-    return false;
   clock.lap("to-llvm-dialect");
   if (printed(Stage::LLVMDialect))
     return true;
@@ -402,7 +410,7 @@ int main(int argc, char **argv) {
   }
 
   if (opts.emit == Stage::Manifest) { // what the runtime will read (`./train info` prints it back)
-    std::cout << gptc::buildManifest(*checked, opts.dtype) << "\n";
+    std::cout << gptc::buildManifest(*checked, opts.dtype, opts.target != "cpu") << "\n";
     return 0;
   }
   // One elaboration per compiled shape: the model as written, or one per length
@@ -410,7 +418,7 @@ int main(int argc, char **argv) {
   std::vector<gptc::CheckedProgram> shapes;
   if (!elaborateBuckets(program, *checked, defines, diags, shapes))
     return 1;
-  std::string manifest = gptc::buildManifest(shapes[0], opts.dtype);
+  std::string manifest = gptc::buildManifest(shapes[0], opts.dtype, opts.target != "cpu");
   if (opts.emit < Stage::Obj) // a printed stage: the first shape's
     return compileShape(opts, shapes[0], "", &manifest, {}) ? 0 : 1;
   if (opts.emit == Stage::Obj && shapes.size() > 1)

@@ -32,6 +32,10 @@ void gptc_decode(void **buffers) __attribute__((weak));
 extern const char gptc_encoder_outputs[] __attribute__((weak));
 void gptc_decode_step(void **buffers) __attribute__((weak));
 extern const char gptc_decode_caches[] __attribute__((weak));
+/// A model compiled with --target=cuda: its kernels' PTX and their names (one
+/// per line, kernel k on line k), per bucket (gptc::entry::kCudaPtxSymbol).
+extern const char gptc_cuda_ptx[] __attribute__((weak));
+extern const char gptc_cuda_kernels[] __attribute__((weak));
 
 /// A model compiled for several length buckets exports bucket k's step
 /// functions as gptc_NAME_k (k = 1 .. kMaxBuckets - 1; bucket 0 is the plain
@@ -45,7 +49,9 @@ extern const char gptc_decode_caches[] __attribute__((weak));
   void gptc_decode_##k(void **buffers) __attribute__((weak));                                                   \
   extern const char gptc_encoder_outputs_##k[] __attribute__((weak));                                           \
   void gptc_decode_step_##k(void **buffers) __attribute__((weak));                                              \
-  extern const char gptc_decode_caches_##k[] __attribute__((weak));
+  extern const char gptc_decode_caches_##k[] __attribute__((weak));                                              \
+  extern const char gptc_cuda_ptx_##k[] __attribute__((weak));                                                   \
+  extern const char gptc_cuda_kernels_##k[] __attribute__((weak));
 GPTC_BUCKET_ENTRY_POINTS(1)
 GPTC_BUCKET_ENTRY_POINTS(2)
 GPTC_BUCKET_ENTRY_POINTS(3)
@@ -58,6 +64,24 @@ GPTC_BUCKET_ENTRY_POINTS(9)
 GPTC_BUCKET_ENTRY_POINTS(10)
 GPTC_BUCKET_ENTRY_POINTS(11)
 #undef GPTC_BUCKET_ENTRY_POINTS
+
+// The GPU path (runtime/src/cuda_backend.cpp). Every pointer the compiled
+// host code handles is a device address; the step functions' buffers are
+// device copies made by the backend.
+/// Launches kernel `kernel` (its line in gptc_cuda_kernels) of the module of
+/// bucket `module` on grid x block threads; `args` points at `count` device
+/// addresses, one per kernel parameter (bare-pointer buffers).
+void gptc_cuda_launch(intptr_t module, intptr_t kernel, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                      intptr_t blockX, intptr_t blockY, intptr_t blockZ, intptr_t args, intptr_t count);
+/// gptc_gemm_f32/f64's convention on device pointers, with cuBLAS.
+void gptc_cuda_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
+                        intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
+void gptc_cuda_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
+                        intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
+/// A host function's buffers: MLIR's generic allocation functions
+/// (finalize-memref-to-llvm{use-generic-functions}) allocate device memory.
+void *_mlir_memref_to_llvm_alloc(uint64_t bytes);
+void _mlir_memref_to_llvm_free(void *address);
 
 /// C[b] += op(A[b]) @ op(B[b]) for b < batch (accumulate != 0), or
 /// C[b] = op(A[b]) @ op(B[b]) (accumulate == 0: C's old contents are never

@@ -210,6 +210,11 @@ inline constexpr const char *kPrefix = "gptc_";            // the exported C sym
 /// Bucket k > 0 of a model compiled for several shapes exports gptc_NAME_k.
 inline std::string bucketSuffix(int64_t k) { return k == 0 ? "" : "_" + std::to_string(k); }
 inline constexpr const char *kManifestSymbol = "gptc_manifest";
+/// A model compiled for the GPU (--target=cuda) also exports, per bucket with
+/// its suffix, its kernels' PTX (NUL-terminated) and their names, one per line
+/// in the order of their numbers in gptc_cuda_launch calls (gptc/abi.h).
+inline constexpr const char *kCudaPtxSymbol = "gptc_cuda_ptx";
+inline constexpr const char *kCudaKernelsSymbol = "gptc_cuda_kernels";
 /// The step functions of a model with dropout take this i64/float pair after
 /// the inputs: [seed, training] (training 0 turns dropout off).
 inline constexpr int64_t kRngSize = 2;
@@ -229,6 +234,7 @@ inline constexpr const char *kInputs = "inputs";        // [{name, dtype, shape}
 inline constexpr const char *kParams = "params";        // [{name, shape, init, a, b}]
 inline constexpr const char *kOutput = "output";        // {shape} of `out`, or absent
 inline constexpr const char *kRng = "rng";              // true when the steps take [seed, training]
+inline constexpr const char *kTarget = "target";        // "cuda" for a GPU executable; absent: the CPU
 inline constexpr const char *kTrain = "train";          // the train settings, keys below
 
 // tensor entries

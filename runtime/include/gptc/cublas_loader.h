@@ -31,8 +31,9 @@ enum class MathMode : int { Default = 0, Pedantic = 2, TF32TensorOp = 3 }; // cu
 /// column) and nothing is copied or transposed.
 class Cublas {
 public:
-  /// Loads cuBLAS (GPTC_LIBCUBLAS, if set, overrides `library`) and resolves
-  /// every entry point used.
+  /// Loads cuBLAS (GPTC_LIBCUBLAS, if set, overrides `library`; the default,
+  /// libcublas.so.13, falls back to libcublas.so.12) and resolves every
+  /// entry point used.
   static std::unique_ptr<Cublas> open(const std::string &library = "libcublas.so.13");
   ~Cublas();
 
@@ -48,6 +49,12 @@ public:
   void gemmStridedBatched(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K,
                           float alpha, CUdeviceptr A, int lda, long long strideA, CUdeviceptr B, int ldb,
                           long long strideB, float beta, CUdeviceptr C, int ldc, long long strideC, int batches);
+  /// f64 (gradient checks): the same as gemm and gemmStridedBatched.
+  void gemm(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K, double alpha,
+            CUdeviceptr A, int lda, CUdeviceptr B, int ldb, double beta, CUdeviceptr C, int ldc);
+  void gemmStridedBatched(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K,
+                          double alpha, CUdeviceptr A, int lda, long long strideA, CUdeviceptr B, int ldb,
+                          long long strideB, double beta, CUdeviceptr C, int ldc, long long strideC, int batches);
   /// The same with the element types chosen (bf16 operands, f32 accumulation).
   void gemmEx(cublasHandle_t handle, Transpose transA, Transpose transB, int M, int N, int K, float alpha,
               CUdeviceptr A, DataType typeA, int lda, CUdeviceptr B, DataType typeB, int ldb, float beta, CUdeviceptr C,

@@ -26,6 +26,8 @@ struct CUfunc_st;
 using CUfunction = CUfunc_st *;
 struct CUstream_st;
 using CUstream = CUstream_st *;
+struct CUevent_st;
+using CUevent = CUevent_st *;
 
 /// Everything that goes wrong on the GPU path: a missing library or symbol, a
 /// failing driver or cuBLAS call. The message is one line naming the operation
@@ -105,6 +107,13 @@ public:
   /// last kernel launched.
   void synchronize(CUstream stream);
   void synchronize();
+
+  /// Timing events (GPTC_CUDA_PROFILE): recorded on a stream around a
+  /// launch; the time between two is known once the second has completed.
+  CUevent createEvent();
+  void destroyEvent(CUevent event);
+  void recordEvent(CUevent event, CUstream stream);
+  float elapsedMilliseconds(CUevent start, CUevent end);
 
   struct MemoryInfo {
     size_t freeBytes;

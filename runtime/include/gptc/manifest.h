@@ -27,6 +27,7 @@ struct Manifest {
   bool hasOutput = false;
   std::vector<int64_t> outputShape;
   bool hasRng = false; // the step functions take [seed, training] after the inputs (dropout)
+  bool cuda = false;   // compiled for the GPU: the runtime's CUDA backend runs the steps
   TrainSettings train; // the train section; the generated binary's command line overrides it
 
   /// Optimizer state tensors per param: {"velocity"} or {"m", "v"}.

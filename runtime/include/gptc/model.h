@@ -16,9 +16,17 @@
 
 namespace gptc {
 
+class CudaBackend;
+struct StepBuffer;
+
 class Model {
 public:
+  /// A model compiled for the GPU (manifest.cuda) opens the CUDA backend here,
+  /// before any data is read: without a driver this throws a one-line error.
   explicit Model(const Manifest &manifest);
+  ~Model();
+  Model(const Model &) = delete;
+  Model &operator=(const Model &) = delete;
 
   const Manifest &m;
   std::vector<Tensor> params, state; // state: per state kind, then per param
@@ -76,10 +84,21 @@ public:
   /// One optimizer step from gradients the caller computed (accumulated).
   void applyGrads(const std::vector<Tensor> &grads, const Settings &s, int64_t step, double lr);
 
-  /// Params by their DSL names, then optimizer.<param>.<state kind>.
+  /// Params by their DSL names, then optimizer.<param>.<state kind>: on the
+  /// GPU, first copied down from the device (the host copies are current).
   std::vector<std::pair<std::string, const Tensor *>> namedState() const;
+  /// On the GPU: the host tensors of params and state are current after
+  /// weightsToHost(); after the host wrote them (a checkpoint loaded, a
+  /// gradient check's nudge), weightsChangedOnHost() has them copied up
+  /// before the next step. On the CPU both do nothing.
+  void weightsToHost() const;
+  void weightsChangedOnHost();
 
 private:
+  /// Calls a step function on `buffers` (gptc/abi.h order), on the GPU
+  /// through the backend.
+  void call(void (*step)(void **), const std::vector<StepBuffer> &buffers);
+  CudaBackend *cuda_ = nullptr;
   // Params and state are double-buffered: a step reads one copy and writes the
   // other, then they swap.
   std::vector<Tensor> nextParams_, nextState_;

@@ -33,10 +33,13 @@ int runGradcheck(Model &model, BatchSource &source, const Settings &s) {
       size_t j = n == (int64_t)p.numel() ? k : (size_t)(uniformAt(s.seed, kStreamGradcheck + i, k) * p.numel());
       double orig = p.get(j);
       p.set(j, orig + h);
+      model.weightsChangedOnHost();
       double up = model.forward();
       p.set(j, orig - h);
+      model.weightsChangedOnHost();
       double down = model.forward();
       p.set(j, orig);
+      model.weightsChangedOnHost();
       double numeric = (up - down) / (2 * h);
       double analytic = grads[i].get(j);
       double err = std::fabs(analytic - numeric) / std::max({std::fabs(analytic), std::fabs(numeric), floor});
@@ -81,6 +84,7 @@ void runDump(Model &model, BatchSource &source, const Settings &s) {
     model.trainStep(s, step, lr);
   }
   size_t numInputs = model.inputs.size();
+  model.weightsToHost(); // the final params (on the GPU: copied down)
   std::vector<std::pair<std::string, const Tensor *>> named;
   for (size_t i = 0; i < initial.size(); ++i)
     named.emplace_back("param." + model.m.params[i].name, &initial[i]);

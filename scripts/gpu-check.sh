@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# The one script a session with an H100/H200 runs (docs/gpu.md). That machine
+# reaches nothing and installs nothing, so everything is built here first:
+#
+#   scripts/gpu-check.sh prepare [--data TEXT]
+#       (here, with gptc built in build/) writes build/gpu-check/: the `train`
+#       binaries (CPU and GPU builds of the MLP, of a 2-layer GPT for parity,
+#       and the GPU build of the 6x6x384 gpt_char), the shared libraries they
+#       need beyond the C/C++ runtime, and with --data a copy of the text
+#       (tinyshakespeare.txt) at build/gpu-check/data.txt. Carry build/gpu-check.
+#
+#   scripts/gpu-check.sh run [--dry-run] [--out DIR] [--peak-tflops X] TEXT
+#       (on the GPU machine, from the repository root; TEXT is the carried
+#       tinyshakespeare.txt, e.g. build/gpu-check/data.txt) within 8 minutes:
+#       1. parity: the GPU and CPU binaries' --dump of the same weights and
+#          batches (loss 1e-5, gradients 1e-4 relative; MLP on synthetic IDX
+#          images, a 2-layer gpt_char on TEXT);
+#       2. a profile (GPTC_CUDA_PROFILE) of 30 gpt_char steps: time per
+#          kernel and per cuBLAS GEMM shape, generated kernels vs cuBLAS;
+#       3. gpt_char 6x6x384 (batch 64, block 256, dropout 0.2) trained for
+#          5000 steps or as many as fit in 4 minutes: ms/step, tokens/s, MFU
+#          (against the f32 peak), val loss;
+#       4. torch eager and torch.compile on the same step, if a torch with
+#          CUDA is importable.
+#       --dry-run (this machine, no GPU): everything that needs no GPU runs
+#       (arguments, the bundle and the data found, the CPU halves of step 1),
+#       and the script says that no GPU is present. Exit status 0 when every
+#       step that ran passed.
+set -u -o pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUNDLE="$ROOT/build/gpu-check"
+PY=python3 # run() picks the interpreter that has numpy (and torch) where there are several
+say() { printf '%s\n' "gpu-check: $*"; }
+die() { printf '%s\n' "gpu-check: error: $*" >&2; exit 1; }
+
+prepare() {
+  local data=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --data) data="${2:?--data needs a file}"; shift 2 ;;
+      *) die "prepare: unknown argument '$1' (usage: gpu-check.sh prepare [--data TEXT])" ;;
+    esac
+  done
+  local gptc="$ROOT/build/bin/gptc"
+  [ -x "$gptc" ] || die "prepare: no gptc at $gptc (build first: ninja -C build)"
+  rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/lib"
+  local ex="$ROOT/examples"
+  say "prepare: compiling (the 6x6x384 GPT's GPU build takes a minute)"
+  "$gptc" "$ex/mlp.dsl" -o "$BUNDLE/mlp_cpu" || die "prepare: mlp (cpu)"
+  "$gptc" "$ex/mlp.dsl" --target=cuda -o "$BUNDLE/mlp_gpu" || die "prepare: mlp (cuda)"
+  "$gptc" "$ex/gpt_char.dsl" -D n_layer=2 -D batch=16 -o "$BUNDLE/gpt2_cpu" || die "prepare: gpt2 (cpu)"
+  "$gptc" "$ex/gpt_char.dsl" -D n_layer=2 -D batch=16 --target=cuda -o "$BUNDLE/gpt2_gpu" || die "prepare: gpt2 (cuda)"
+  "$gptc" "$ex/gpt_char.dsl" --target=cuda -o "$BUNDLE/gpt_gpu" || die "prepare: gpt_char (cuda)"
+  # Libraries a bare machine may lack (libomp from Debian's LLVM); the C and
+  # C++ runtimes and zlib are everywhere.
+  ldd "$BUNDLE/gpt_gpu" | awk '/=> \// {print $3}' | grep -E 'libomp' | while read -r lib; do
+    cp -L "$lib" "$BUNDLE/lib/"
+  done
+  if [ -n "$data" ]; then
+    [ -f "$data" ] || die "prepare: no file $data"
+    cp "$data" "$BUNDLE/data.txt"
+  fi
+  du -sh "$BUNDLE" | awk '{print "gpu-check: prepare: " $1 " in build/gpu-check (carry it; the run tool takes 64 MiB)"}'
+}
+
+# --- run -------------------------------------------------------------------
+
+DRY=0
+OUT=""
+PEAK=""
+GPU_NAME=""
+FAILED=0
+
+# Runs a command under a time limit, its output in $OUT/NAME.log; prints the
+# last line on failure. Returns the command's status.
+step() {
+  local name="$1" limit="$2"
+  shift 2
+  timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+  local rc=$?
+  if [ $rc -eq 124 ]; then
+    say "$name: stopped after ${limit}s"
+  elif [ $rc -eq 132 ]; then
+    say "$name: illegal instruction: the binaries are built for the preparing machine's CPU (-march=native" \
+      "and gptc's host features); prepare on a machine whose CPU this one has"
+  elif [ $rc -ne 0 ]; then
+    say "$name: exit status $rc: $(tail -n 1 "$OUT/$name.log")"
+  fi
+  return $rc
+}
+
+summary_field() { # FILE KEY: a number from the JSON summary line of a `train` run
+  python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    if line.startswith("{") and "\"ms_per_step\"" in line:
+        d = json.loads(line)
+        v = d.get(sys.argv[2]); print("" if v is None else v)' "$1" "$2" | tail -n 1
+}
+
+detect_gpu() {
+  # The GPU binary's own test: it names the GPU, or says in one line why not.
+  local probe rc
+  probe="$(timeout 120 "$BUNDLE/gpt_gpu" --data "$TEXT" --steps 1 --eval-iters 1 --quiet 2>&1 >/dev/null)"
+  rc=$?
+  GPU_NAME="$(printf '%s\n' "$probe" | sed -n 's/^gptc: GPU 0: \(.*\) (sm_.*/\1/p')"
+  if [ -z "$GPU_NAME" ]; then
+    [ $rc -eq 132 ] && probe="illegal instruction: the binaries are built for another CPU (prepare on a machine whose CPU this one has)"
+    say "no usable GPU: $(printf '%s\n' "$probe" | head -n 1)"
+    return 1
+  fi
+  [ $rc -ne 0 ] && say "the first GPU step failed: $(printf '%s\n' "$probe" | tail -n 1)"
+  say "GPU: $(printf '%s\n' "$probe" | sed -n 's/^gptc: GPU 0: //p')"
+}
+
+check_parity() { # NAME, DATA ARGS...
+  local name="$1"
+  shift
+  local dump="--dump-steps 2 --seed 1"
+  step "parity-$name-cpu" 120 "$BUNDLE/${name}_cpu" "$@" --dump "$OUT/$name.cpu.safetensors" $dump || return 1
+  local cmp="$ROOT/test/tools/compare_dumps.py" a="$OUT/$name.gpu.safetensors" b="$OUT/$name.cpu.safetensors"
+  if [ "$DRY" = 1 ] && [ -z "$GPU_NAME" ]; then
+    # The comparison itself is exercised on the CPU dump against itself.
+    local self
+    self="$($PY "$cmp" "$b" "$b" 0 param. input. batch lr final.)" || return 1
+    say "parity $name: CPU dump written; compared with itself: $self; GPU half skipped (no GPU)"
+    return 0
+  fi
+  step "parity-$name-gpu" 120 "$BUNDLE/${name}_gpu" "$@" --dump "$OUT/$name.gpu.safetensors" $dump || return 1
+  local loss grads final ok=0
+  loss="$($PY "$cmp" "$a" "$b" 1e-5 param. input. grad. batch lr final.)" || ok=1
+  grads="$($PY "$cmp" "$a" "$b" 1e-4 param. input. loss batch lr final.)" || ok=1
+  final="$($PY "$cmp" "$a" "$b" 1e-4 param. input. loss batch lr grad.)" # reported, not judged
+  say "parity $name: loss $loss"
+  say "parity $name: gradients $grads"
+  say "parity $name: params after 2 steps (reported only) $final"
+  return $ok
+}
+
+run_profile() {
+  GPTC_CUDA_PROFILE="$OUT/profile.txt" step profile 120 "$BUNDLE/gpt_gpu" --data "$TEXT" --steps 30 --eval-iters 1 \
+    --quiet || return 1
+  say "profile of 30 gpt_char steps (with one evaluation batch), slowest first:"
+  head -n 31 "$OUT/profile.txt" | sed 's/^profile: /    /'
+  say "$(grep '^profile-total' "$OUT/profile.txt" | sed 's/^profile-total: //')"
+  say "by class (a kernel's class from its launch shape; names say only which step function it is in):"
+  $PY - "$OUT/profile.txt" <<'EOF'
+import re, sys
+classes = {}
+for line in open(sys.argv[1]):
+    if not line.startswith("profile: ") or line.startswith("profile: kernel"):
+        continue
+    m = re.match(r"profile: (.*?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)%$", line.rstrip())
+    if not m:
+        continue
+    name, calls, ms = m.group(1), int(m.group(2)), float(m.group(3))
+    if name.startswith("cublas gemm"):
+        cls = "cuBLAS GEMM" + (" (batched)" if " batch " in name else "")
+    else:
+        shape = re.search(r"<<<(\d+),(\d+),(\d+) x (\d+),(\d+),(\d+)>>>", name)
+        g = [int(x) for x in shape.groups()] if shape else [0] * 6
+        threads = g[0] * g[1] * g[2] * g[3] * g[4] * g[5]
+        cls = ("generated, 1 thread (scalar reductions, scatter-add)" if threads == 1 else
+               "generated, < 1024 threads" if threads < 1024 else "generated, >= 1024 threads")
+    c = classes.setdefault(cls, [0, 0, 0.0])
+    c[0] += 1; c[1] += calls; c[2] += ms
+total = sum(c[2] for c in classes.values()) or 1
+print("    %-56s %8s %8s %12s %7s" % ("class", "kernels", "calls", "total_ms", "share"))
+for cls, (k, calls, ms) in sorted(classes.items(), key=lambda kv: -kv[1][2]):
+    print("    %-56s %8d %8d %12.3f %6.2f%%" % (cls, k, calls, ms, 100 * ms / total))
+EOF
+  PROFILE_MS="$(summary_field "$OUT/profile.log" median_ms_per_step)"
+  say "profiled median ms/step: $PROFILE_MS (a timing event around every launch)"
+}
+
+train_gpt() {
+  local ms="${PROFILE_MS:-1000}" steps
+  steps="$(python3 -c "import sys; print(max(10, min(5000, int(240000 / max(float(sys.argv[1]), 1e-3) * 0.9))))" "$ms")"
+  [ "$steps" -lt 5000 ] && say "train: $steps steps fit in 4 minutes at ${ms} ms/step (not 5000)" ||
+    say "train: 5000 steps"
+  # One evaluation at the end (200 batches), not every 250 steps: the time goes to training.
+  step train 290 "$BUNDLE/gpt_gpu" --data "$TEXT" --steps "$steps" --eval-interval "$steps" --eval-iters 200 \
+    --quiet || return 1
+  local msps tps val params
+  msps="$(summary_field "$OUT/train.log" ms_per_step)"
+  tps="$(summary_field "$OUT/train.log" tokens_per_second)"
+  val="$(summary_field "$OUT/train.log" val_loss)"
+  params="$("$BUNDLE/gpt_gpu" info | python3 -c 'import json,sys,math
+m = json.load(sys.stdin); print(sum(math.prod(p["shape"]) for p in m["params"]))')"
+  python3 - "$msps" "$tps" "$val" "$params" "$PEAK" "$steps" <<'EOF'
+import sys
+ms, tps, val, params, peak, steps = sys.argv[1:7]
+L, C, T = 6, 384, 256
+flops_per_token = 6 * int(params) + 12 * L * C * T  # PaLM's estimate, attention included
+mfu = float(tps) * flops_per_token / (float(peak) * 1e12)
+print(f"gpu-check: train: {steps} steps, {float(ms):.2f} ms/step, {float(tps):.0f} tokens/s, "
+      f"MFU {100 * mfu:.2f}% of {float(peak):.1f} TFLOP/s f32 ({int(params)} params, "
+      f"{flops_per_token / 1e6:.1f} MFLOP/token), val loss {val}")
+EOF
+}
+
+run_torch() {
+  if ! $PY -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    say "torch: no torch with CUDA importable here: skipped"
+    return 0
+  fi
+  local mode
+  for mode in eager compile; do
+    step "torch-$mode" 100 $PY "$ROOT/bench/torch_gpt.py" 6 6 384 256 64 20 "$mode" 8 cuda &&
+      say "torch $mode: $(tail -n 1 "$OUT/torch-$mode.log")"
+  done
+}
+
+run() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --dry-run) DRY=1; shift ;;
+      --out) OUT="${2:?--out needs a directory}"; shift 2 ;;
+      --peak-tflops) PEAK="${2:?--peak-tflops needs a number}"; shift 2 ;;
+      -*) die "run: unknown option '$1'" ;;
+      *) break ;;
+    esac
+  done
+  [ $# -eq 1 ] || die "run: usage: gpu-check.sh run [--dry-run] [--out DIR] [--peak-tflops X] TEXT"
+  TEXT="$1"
+  [ -f "$TEXT" ] || die "run: no text file $TEXT (carry /work/shared/data/tinyshakespeare.txt, or prepare --data)"
+  local bin
+  for bin in mlp_cpu mlp_gpu gpt2_cpu gpt2_gpu gpt_gpu; do
+    [ -x "$BUNDLE/$bin" ] || die "run: no $BUNDLE/$bin (run scripts/gpu-check.sh prepare where gptc is built, carry build/gpu-check)"
+  done
+  # libomp from the bundle; cuBLAS (12 or 13) from the toolkit or a torch
+  # wheel's nvidia package when the loader's default paths lack it.
+  local libs="$BUNDLE/lib" dir
+  for dir in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
+    $(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null); do
+    [ -d "$dir" ] && libs="$libs:$dir"
+  done
+  export LD_LIBRARY_PATH="$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  OUT="${OUT:-$(mktemp -d /tmp/gpu-check.XXXXXX)}"
+  mkdir -p "$OUT"
+  say "bundle $BUNDLE, text $TEXT, logs in $OUT"
+  local start=$SECONDS
+  if ! detect_gpu; then
+    [ "$DRY" = 1 ] || die "run: no GPU: nothing to check (--dry-run runs what needs none)"
+  fi
+  [ "$DRY" = 1 ] && say "dry run: the GPU steps run only where a GPU is present"
+  # MFU's peak: dense f32 (no tensor cores: cuBLAS runs full f32 unless GPTC_CUDA_TF32=1).
+  if [ -z "$PEAK" ]; then
+    case "$GPU_NAME" in
+      *H100*PCIe*) PEAK=51.2 ;;
+      *H100* | *H200* | *GH200*) PEAK=66.9 ;;
+      *A100*) PEAK=19.5 ;;
+      *) PEAK=66.9 ;;
+    esac
+  fi
+
+  say "1. parity, GPU vs CPU"
+  mkdir -p "$OUT/idx"
+  python3 "$ROOT/test/tools/make_idx.py" "$OUT/idx" train --images 40 --labels 40 >/dev/null &&
+    python3 "$ROOT/test/tools/make_idx.py" "$OUT/idx" t10k --images 20 --labels 20 >/dev/null ||
+    die "run: cannot write the synthetic IDX images"
+  local candidate
+  for candidate in python3 /usr/bin/python3 /usr/local/bin/python3; do
+    if command -v "$candidate" >/dev/null && "$candidate" -c 'import numpy' 2>/dev/null; then
+      PY="$candidate"
+      break
+    fi
+  done
+  $PY -c 'import numpy' 2>/dev/null && say "python: $PY (numpy $($PY -c 'import numpy; print(numpy.__version__)'))" ||
+    say "parity: no python3 with numpy here: the dumps cannot be compared"
+  check_parity mlp --data "$OUT/idx" --validation 10 || FAILED=1
+  check_parity gpt2 --data "$TEXT" || FAILED=1
+  if [ -n "$GPU_NAME" ]; then
+    say "2. profile"
+    run_profile || FAILED=1
+    say "3. train gpt_char 6x6x384"
+    train_gpt || FAILED=1
+    say "4. torch"
+    # The whole check stays within 8 minutes: torch.compile alone can take two.
+    if [ $((SECONDS - start)) -gt 360 ]; then
+      say "torch: skipped, $((SECONDS - start)) s used of the 8 minutes"
+    else
+      run_torch || FAILED=1
+    fi
+  else
+    say "2-4 (profile, training, torch): skipped, no GPU"
+    $PY -c 'import torch; print("gpu-check: torch " + torch.__version__ + " importable, CUDA available: " + str(torch.cuda.is_available()))' 2>/dev/null ||
+      say "torch: not importable"
+  fi
+  say "done in $((SECONDS - start)) s: $([ $FAILED = 0 ] && echo 'every step that ran passed' || echo 'FAILED (see above)')"
+  return $FAILED
+}
+
+case "${1:-}" in
+  prepare) shift; prepare "$@" ;;
+  run) shift; run "$@" ;;
+  *) die "usage: gpu-check.sh prepare [--data TEXT] | run [--dry-run] [--out DIR] [--peak-tflops X] TEXT" ;;
+esac
