@@ -60,6 +60,12 @@ def IncrementalDecode : Pass<"gptc-incremental-decode", "mlir::ModuleOp"> {
 
 def ConvertNNToLinalg : Pass<"gptc-convert-nn-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers nn ops to linalg/tensor/arith/math on tensors";
+  let options = [
+    Option<"concatInPlace", "concat-in-place", "bool", /*default=*/"true",
+           "nn.concat as inserts into one tensor, so each part's producer writes its slice "
+           "(CPU); false: one elementwise generic that reads the part each element lies in "
+           "(GPU kernels take identity-layout buffers only)">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
                            "mlir::scf::SCFDialect"];

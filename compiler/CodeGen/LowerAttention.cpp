@@ -198,6 +198,13 @@ public:
     OpBuilder::InsertionGuard guard(b_);
     b_.setInsertionPointToStart(f.getBody());
     Value next = body(f.getInductionVar(), f.getRegionIterArgs()[0]);
+    // reassoc: LLVM's vectoriser may keep one partial result per lane (a fixed
+    // order decided at compile time, as gptc-promote-reductions does).
+    if (auto fastMath = next.getDefiningOp<arith::ArithFastMathInterface>())
+      next.getDefiningOp()->setAttr(fastMath.getFastMathAttrName(),
+                                    arith::FastMathFlagsAttr::get(b_.getContext(),
+                                                                  fastMath.getFastMathFlagsAttr().getValue() |
+                                                                      arith::FastMathFlags::reassoc));
     b_.create<scf::YieldOp>(loc_, next);
     return f.getResult(0);
   }
@@ -460,7 +467,7 @@ LogicalResult lowerForward(ModuleOp module, nn::AttentionOp op, int64_t block) {
             if (Value hidden = isHidden(b, loc, kb, a, n, i, kb.add(klo, j)))
               sc = kb.select(hidden, negInf, sc);
             kb.store(sc, scratch, at);
-            return b.create<arith::MaxNumFOp>(loc, acc, sc).getResult();
+            return b.create<arith::MaximumFOp>(loc, acc, sc).getResult(); // vectorises without nnan
           });
           // A row with every key hidden: exp(-inf - 0) = 0 everywhere, out 0.
           Value allHidden = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, max, negInf);

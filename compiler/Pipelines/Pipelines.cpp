@@ -64,8 +64,10 @@ void buildTrainStepPipeline(OpPassManager &pm, const TrainStepOptions &options) 
   }
 }
 
-void buildLowerToLinalgPipeline(OpPassManager &pm) {
-  pm.addPass(createConvertNNToLinalg());
+void buildLowerToLinalgPipeline(OpPassManager &pm, const LowerToLinalgOptions &options) {
+  ConvertNNToLinalgOptions convert;
+  convert.concatInPlace = options.concatInPlace;
+  pm.addPass(createConvertNNToLinalg(convert));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseElementwise());
   // No CSE here: it would merge the identical `fill(0) -> tensor.empty`
@@ -93,6 +95,15 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   bufferization::OneShotBufferizationOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.setFunctionBoundaryTypeConversion(bufferization::LayoutMapOption::IdentityLayoutMap);
+  // A copy bufferization cannot avoid is a loop nest (vectorised, threaded like
+  // any kernel), not a call to MLIR's C runner library.
+  bufferize.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) {
+    b.create<linalg::CopyOp>(loc, from, to);
+    return success();
+  };
+  // A value inserted into a slice of a bigger tensor (a concat's parts) is
+  // computed in that slice: its tensor.empty destination becomes the slice.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.hoistStaticAllocs = true;
@@ -188,7 +199,7 @@ void registerGptcPassesAndPipelines() {
   PassPipelineRegistration<TrainStepOptions>("gptc-build-train-step",
                              "nn @forward -> @grad (autodiff) and @train_step (optimizer)",
                              buildTrainStepPipeline);
-  PassPipelineRegistration<>("gptc-lower-to-linalg", "nn -> linalg on tensors, fused",
+  PassPipelineRegistration<LowerToLinalgOptions>("gptc-lower-to-linalg", "nn -> linalg on tensors, fused",
                              buildLowerToLinalgPipeline);
   PassPipelineRegistration<FusionOptions>("gptc-fuse", "linalg on tensors -> nn.fusion_group per kernel",
                                           buildFusionPipeline);

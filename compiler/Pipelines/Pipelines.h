@@ -48,7 +48,12 @@ struct TrainStepOptions : mlir::PassPipelineOptions<TrainStepOptions> {
                             llvm::cl::init(false)};
 };
 void buildTrainStepPipeline(mlir::OpPassManager &pm, const TrainStepOptions &options);
-void buildLowerToLinalgPipeline(mlir::OpPassManager &pm);
+struct LowerToLinalgOptions : mlir::PassPipelineOptions<LowerToLinalgOptions> {
+  Option<bool> concatInPlace{*this, "concat-in-place",
+                             llvm::cl::desc("concat parts computed in their slices (CPU); false: one generic (GPU)"),
+                             llvm::cl::init(true)};
+};
+void buildLowerToLinalgPipeline(mlir::OpPassManager &pm, const LowerToLinalgOptions &options);
 
 struct FusionOptions : mlir::PassPipelineOptions<FusionOptions> {
   Option<bool> remarks{*this, "remarks", llvm::cl::desc("explain every op left out of its producer's group"),

@@ -5,6 +5,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -58,6 +59,13 @@ static void optimize(llvm::Module &module, llvm::TargetMachine &tm, int optLevel
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
+  // LLVM's x86 cost model vectorises for 256-bit registers on AVX-512 hosts
+  // unless told otherwise (to avoid the frequency drop of older Xeons); the
+  // kernels here are short bursts between GEMMs, so they use the full width.
+  if (tm.getMCSubtargetInfo()->checkFeatures("+avx512f"))
+    for (llvm::Function &f : module)
+      if (!f.isDeclaration())
+        f.addFnAttr("prefer-vector-width", "512");
   llvm::OptimizationLevel level = optLevel == 1   ? llvm::OptimizationLevel::O1
                                   : optLevel == 2 ? llvm::OptimizationLevel::O2
                                                   : llvm::OptimizationLevel::O3;

@@ -144,6 +144,100 @@ struct PadPattern : public OpConversionPattern<nn::PadOp> {
   }
 };
 
+/// The inputs inserted into slices of one tensor. The inserts are chained in
+/// the order the inputs are computed and the tensor.empty comes before the
+/// first of them, so that eliminate-empty-tensors can make each input's
+/// producer write straight into its slice (no copy once bufferized).
+struct ConcatPattern : public OpConversionPattern<nn::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    struct Part {
+      Value value;
+      int64_t start;
+    };
+    SmallVector<Part> parts;
+    int64_t start = 0;
+    for (Value input : adaptor.getInputs()) {
+      parts.push_back({input, start});
+      start += cast<RankedTensorType>(input.getType()).getDimSize(axis);
+    }
+    Block *block = op->getBlock();
+    // Where a part is computed: its defining op in this block (block
+    // arguments and values from outside come first).
+    auto definedAt = [&](Value v) -> Operation * {
+      Operation *def = v.getDefiningOp();
+      return def ? block->findAncestorOpInBlock(*def) : nullptr;
+    };
+    auto before = [&](const Part &x, const Part &y) {
+      Operation *a = definedAt(x.value), *b = definedAt(y.value);
+      if (!a || !b)
+        return !a && b;
+      return a->isBeforeInBlock(b);
+    };
+    llvm::stable_sort(parts, before);
+    OpBuilder::InsertionGuard guard(rewriter);
+    if (Operation *first = definedAt(parts.front().value))
+      rewriter.setInsertionPoint(first);
+    else
+      rewriter.setInsertionPointToStart(block);
+    Value result = empty(rewriter, loc, type);
+    rewriter.setInsertionPoint(op);
+    for (const Part &part : parts) {
+      auto partType = cast<RankedTensorType>(part.value.getType());
+      SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes, strides(rank, rewriter.getIndexAttr(1));
+      for (int64_t d = 0; d < rank; ++d)
+        sizes.push_back(rewriter.getIndexAttr(partType.getDimSize(d)));
+      offsets[axis] = rewriter.getIndexAttr(part.start);
+      if (Operation *def = definedAt(part.value); def && definedAt(result) && definedAt(result)->isBeforeInBlock(def))
+        rewriter.setInsertionPointAfter(def); // right after the part (and the previous insert)
+      result = rewriter.create<tensor::InsertSliceOp>(loc, part.value, result, offsets, sizes, strides);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// result[..., j, ...] = the part j lies in, read at j - its start: one pass
+/// writing every element, like pad (the GPU form: one thread per element).
+struct ConcatAsOneGenericPattern : public OpConversionPattern<nn::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    ValueRange inputs = adaptor.getInputs();
+    auto results = parallelGeneric(
+        rewriter, op.getLoc(), ValueRange{}, {}, TypeRange{type},
+        [&](OpBuilder &b, Location l, ValueRange) -> SmallVector<Value> {
+          SmallVector<Value> at;
+          for (int64_t d = 0; d < rank; ++d)
+            at.push_back(b.create<linalg::IndexOp>(l, d));
+          Value j = at[axis], value;
+          int64_t start = 0;
+          for (Value input : inputs) {
+            int64_t size = cast<RankedTensorType>(input.getType()).getDimSize(axis);
+            // The index into this part, clamped so that every read is in bounds.
+            Value shifted = b.create<arith::SubIOp>(l, j, b.create<arith::ConstantIndexOp>(l, start));
+            Value lo = b.create<arith::ConstantIndexOp>(l, 0), hi = b.create<arith::ConstantIndexOp>(l, size - 1);
+            SmallVector<Value> partAt(at);
+            partAt[axis] = b.create<arith::MinSIOp>(l, b.create<arith::MaxSIOp>(l, shifted, lo), hi);
+            Value v = b.create<tensor::ExtractOp>(l, input, partAt);
+            Value inPart = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, j,
+                                                   b.create<arith::ConstantIndexOp>(l, start));
+            value = value ? b.create<arith::SelectOp>(l, inPart, v, value).getResult() : v;
+            start += size;
+          }
+          return {value};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 struct MaskFillPattern : public OpConversionPattern<nn::MaskFillOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(nn::MaskFillOp op, OpAdaptor adaptor,
@@ -242,7 +336,11 @@ struct DropoutPattern : public OpConversionPattern<nn::DropoutOp> {
 
 } // namespace
 
-void gptc::populateIndexingPatterns(RewritePatternSet &patterns) {
+void gptc::populateIndexingPatterns(RewritePatternSet &patterns, bool concatInPlace) {
   patterns.add<GatherPattern, ScatterAddPattern, SlicePattern, PadPattern, MaskFillPattern, PaddingMaskPattern,
                DropoutPattern>(patterns.getContext());
+  if (concatInPlace)
+    patterns.add<ConcatPattern>(patterns.getContext());
+  else
+    patterns.add<ConcatAsOneGenericPattern>(patterns.getContext());
 }

@@ -13,6 +13,7 @@ using namespace mlir;
 
 namespace {
 struct ConvertNNToLinalgPass : public gptc::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -27,7 +28,7 @@ struct ConvertNNToLinalgPass : public gptc::impl::ConvertNNToLinalgBase<ConvertN
     gptc::populateLinearPatterns(patterns);
     gptc::populateReductionPatterns(patterns);
     gptc::populateOptimizerPatterns(patterns);
-    gptc::populateIndexingPatterns(patterns);
+    gptc::populateIndexingPatterns(patterns, concatInPlace);
     if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
       return signalPassFailure();
     // Step-function arguments are the runtime's parameter and data buffers:

@@ -18,7 +18,8 @@ void populateDataMovementPatterns(mlir::RewritePatternSet &patterns);
 void populateLinearPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateOptimizerPatterns(mlir::RewritePatternSet &patterns);
-void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
+/// concatInPlace: see the gptc-convert-nn-to-linalg option of that name.
+void populateIndexingPatterns(mlir::RewritePatternSet &patterns, bool concatInPlace = true);
 
 namespace lowering {
 

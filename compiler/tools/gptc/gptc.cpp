@@ -288,7 +288,9 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   clock.lap("autodiff");
   if (printed(Stage::Grad))
     return true;
-  if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm); }))
+  gptc::LowerToLinalgOptions toLinalg;
+  toLinalg.concatInPlace = opts.target == "cpu";
+  if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm, toLinalg); }))
     return false;
   clock.lap("to-linalg");
   if (printed(Stage::Linalg))

@@ -45,7 +45,53 @@ struct FoldTransposeIntoMatmul : public OpRewritePattern<MatmulOp> {
   }
 };
 
+/// pad(a) + pad(b) + ... -> concat(a, b, ...) when the pads (along one axis,
+/// each used only by the sum) tile the result: the backward of split, e.g. of
+/// the fused q/k/v projection. Lowered, each input is then copied once into
+/// its part; the sum of pads read every input at every element, with clamped
+/// indices that keep the loop from vectorising.
+struct SumOfPadsToConcat : public OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op, PatternRewriter &rewriter) const override {
+    SmallVector<PadOp> pads;
+    SmallVector<Value> pending = {op.getLhs(), op.getRhs()};
+    while (!pending.empty()) {
+      Value v = pending.pop_back_val();
+      if (!v.hasOneUse())
+        return failure();
+      if (auto add = v.getDefiningOp<AddOp>()) {
+        pending.push_back(add.getLhs());
+        pending.push_back(add.getRhs());
+      } else if (auto pad = v.getDefiningOp<PadOp>()) {
+        pads.push_back(pad);
+      } else {
+        return failure();
+      }
+    }
+    int64_t axis = pads.front().getAxis();
+    if (llvm::any_of(pads, [&](PadOp p) { return p.getAxis() != axis; }))
+      return failure();
+    llvm::sort(pads, [](PadOp x, PadOp y) { return x.getStart() < y.getStart(); });
+    int64_t next = 0;
+    SmallVector<Value> parts;
+    for (PadOp pad : pads) {
+      if (pad.getStart() != next)
+        return failure(); // a gap or an overlap: not a concatenation
+      next += pad.getInput().getType().getDimSize(axis);
+      parts.push_back(pad.getInput());
+    }
+    if (next != op.getResult().getType().getDimSize(axis))
+      return failure();
+    rewriter.replaceOpWithNewOp<ConcatOp>(op, op.getResult().getType(), parts, axis);
+    return success();
+  }
+};
+
 } // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<SumOfPadsToConcat>(context);
+}
 
 void MatmulOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
   patterns.add<FoldTransposeIntoMatmul>(context);

@@ -193,6 +193,17 @@ SmallVector<Value> PadOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   return {b.create<SliceOp>(getLoc(), getInput().getType(), dys[0], getAxis(), getStart())};
 }
 
+SmallVector<Value> ConcatOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
+  SmallVector<Value> dInputs;
+  int64_t start = 0;
+  for (Value input : getInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    dInputs.push_back(b.create<SliceOp>(getLoc(), type, dys[0], getAxis(), start));
+    start += type.getDimSize(getAxis());
+  }
+  return dInputs;
+}
+
 SmallVector<Value> MaskFillOp::buildAdjoints(OpBuilder &b, ValueRange dys) {
   // Filled positions do not depend on the input.
   return {b.create<MaskFillOp>(getLoc(), dys[0], getMask(), b.getF64FloatAttr(0.0))};

@@ -299,6 +299,29 @@ LogicalResult PadOp::verify() {
   return verifySliceShapes(*this, getInput().getType(), getResult().getType(), getAxis(), getStart());
 }
 
+LogicalResult ConcatOp::verify() {
+  auto type = getResult().getType();
+  int64_t axis = getAxis();
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  if (axis < 0 || axis >= type.getRank())
+    return emitOpError("axis ") << axis << " is out of range";
+  int64_t filled = 0;
+  for (Value input : getInputs()) {
+    auto part = cast<RankedTensorType>(input.getType());
+    if (part.getRank() != type.getRank() || part.getElementType() != type.getElementType())
+      return emitOpError("needs inputs and result of one rank and element type");
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != axis && part.getDimSize(d) != type.getDimSize(d))
+        return emitOpError("shapes may differ only along axis ") << axis << ": " << part << " and " << type;
+    filled += part.getDimSize(axis);
+  }
+  if (filled != type.getDimSize(axis))
+    return emitOpError("inputs fill ") << filled << " of dimension " << type.getDimSize(axis) << " along axis "
+                                       << axis;
+  return success();
+}
+
 LogicalResult MaskFillOp::verify() {
   auto type = getInput().getType();
   auto mask = cast<ShapedType>(getMask().getType());

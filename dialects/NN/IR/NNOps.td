@@ -43,7 +43,7 @@ class NN_BinaryOp<string mnemonic, string summ> : NN_Op<mnemonic,
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def NN_AddOp : NN_BinaryOp<"add", "elementwise lhs + rhs">;
+def NN_AddOp : NN_BinaryOp<"add", "elementwise lhs + rhs"> { let hasCanonicalizer = 1; }
 def NN_SubOp : NN_BinaryOp<"sub", "elementwise lhs - rhs">;
 def NN_MulOp : NN_BinaryOp<"mul", "elementwise lhs * rhs">;
 def NN_DivOp : NN_BinaryOp<"div", "elementwise lhs / rhs">;
@@ -260,6 +260,19 @@ def NN_PadOp : NN_Op<"pad", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> 
   let arguments = (ins NN_FloatTensor:$input, I64Attr:$axis, I64Attr:$start);
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_ConcatOp : NN_Op<"concat", [Pure, DeclareOpInterfaceMethods<GradOpInterface>]> {
+  let summary = "The inputs one after another along `axis` (every other dimension equal)";
+  let description = [{
+    The backward of split, formed by the canonicaliser from the sum of pads
+    that tile the result (`pad(a) + pad(b) + pad(c)`): each input is copied
+    once into its part, where the pads would read every input at every element.
+  }];
+  let arguments = (ins Variadic<NN_FloatTensor>:$inputs, I64Attr:$axis);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
   let hasVerifier = 1;
 }
 

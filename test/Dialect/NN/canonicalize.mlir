@@ -1,4 +1,5 @@
-// nn canonicalization: transposes of the last two dims fold into matmul flags.
+// nn canonicalization: transposes of the last two dims fold into matmul flags;
+// a sum of pads that tiles its result becomes a concat.
 // RUN: gptc-opt %s -split-input-file -canonicalize | FileCheck %s
 
 // CHECK-LABEL: func.func @rhs
@@ -33,4 +34,55 @@ func.func @other_permutation(%a: tensor<4x2x8xf32>, %b: tensor<2x8x5xf32>) -> te
   %t = nn.transpose %a, [1, 0, 2] : tensor<4x2x8xf32> -> tensor<2x4x8xf32>
   %0 = nn.matmul %t, %b : tensor<2x4x8xf32>, tensor<2x8x5xf32> -> tensor<2x4x5xf32>
   return %0 : tensor<2x4x5xf32>
+}
+
+// -----
+
+// The backward of split (q, k, v): three pads that tile the last axis, summed
+// in any order, are one concat in axis order.
+// CHECK-LABEL: func.func @sum_of_pads
+// CHECK-NOT: nn.pad
+// CHECK-NOT: nn.add
+// CHECK: %[[C:.*]] = nn.concat %arg0, %arg1, %arg2 {axis = 1 : i64} : tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x12xf32>
+// CHECK: return %[[C]]
+func.func @sum_of_pads(%q: tensor<2x4xf32>, %k: tensor<2x4xf32>, %v: tensor<2x4xf32>) -> tensor<2x12xf32> {
+  %pv = nn.pad %v {axis = 1 : i64, start = 8 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %pk = nn.pad %k {axis = 1 : i64, start = 4 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %0 = nn.add %pv, %pk : tensor<2x12xf32>
+  %pq = nn.pad %q {axis = 1 : i64, start = 0 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %1 = nn.add %0, %pq : tensor<2x12xf32>
+  return %1 : tensor<2x12xf32>
+}
+
+// -----
+
+// Parts of different sizes along the first axis.
+// CHECK-LABEL: func.func @uneven
+// CHECK: nn.concat %arg1, %arg0 {axis = 0 : i64} : tensor<1x3xf32>, tensor<2x3xf32> -> tensor<3x3xf32>
+func.func @uneven(%a: tensor<2x3xf32>, %b: tensor<1x3xf32>) -> tensor<3x3xf32> {
+  %pa = nn.pad %a {axis = 0 : i64, start = 1 : i64} : tensor<2x3xf32> -> tensor<3x3xf32>
+  %pb = nn.pad %b {axis = 0 : i64, start = 0 : i64} : tensor<1x3xf32> -> tensor<3x3xf32>
+  %0 = nn.add %pa, %pb : tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
+
+// -----
+
+// Not a concatenation: a gap (the result keeps zeros), an overlap, a pad used
+// twice, or a sum with something else.
+// CHECK-LABEL: func.func @not_a_concat
+// CHECK-NOT: nn.concat
+func.func @not_a_concat(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>, %x: tensor<2x12xf32>)
+    -> (tensor<2x12xf32>, tensor<2x12xf32>, tensor<2x12xf32>, tensor<2x12xf32>) {
+  %p0 = nn.pad %a {axis = 1 : i64, start = 0 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %p8 = nn.pad %b {axis = 1 : i64, start = 8 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %gap = nn.add %p0, %p8 : tensor<2x12xf32>
+  %q0 = nn.pad %a {axis = 1 : i64, start = 0 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %q2 = nn.pad %b {axis = 1 : i64, start = 2 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %overlap = nn.add %q0, %q2 : tensor<2x12xf32>
+  %r0 = nn.pad %a {axis = 1 : i64, start = 4 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %twice = nn.add %r0, %r0 : tensor<2x12xf32>
+  %s0 = nn.pad %a {axis = 1 : i64, start = 0 : i64} : tensor<2x4xf32> -> tensor<2x12xf32>
+  %other = nn.add %s0, %x : tensor<2x12xf32>
+  return %gap, %overlap, %twice, %other : tensor<2x12xf32>, tensor<2x12xf32>, tensor<2x12xf32>, tensor<2x12xf32>
 }

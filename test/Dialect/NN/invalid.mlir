@@ -171,6 +171,30 @@ func.func @pad_axis(%x: tensor<2x2xf32>) {
 
 // -----
 
+func.func @concat_fill(%a: tensor<2x2xf32>, %b: tensor<2x3xf32>) {
+  // expected-error @+1 {{inputs fill 5 of dimension 6 along axis 1}}
+  %0 = nn.concat %a, %b {axis = 1 : i64} : tensor<2x2xf32>, tensor<2x3xf32> -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @concat_other_dim(%a: tensor<2x2xf32>, %b: tensor<3x2xf32>) {
+  // expected-error @+1 {{shapes may differ only along axis 1}}
+  %0 = nn.concat %a, %b {axis = 1 : i64} : tensor<2x2xf32>, tensor<3x2xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%a: tensor<2x2xf32>) {
+  // expected-error @+1 {{axis -1 is out of range}}
+  %0 = nn.concat %a {axis = -1 : i64} : tensor<2x2xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
 func.func @mask_shape(%x: tensor<2x3x4xf32>) {
   // expected-error @+1 {{must match the last two dimensions}}
   %0 = nn.mask_fill %x, dense<false> : tensor<4x4xi1>, 0.0 : tensor<2x3x4xf32>
