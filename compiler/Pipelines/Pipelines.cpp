@@ -109,6 +109,11 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   outParams.hoistStaticAllocs = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
+  // A part computed in its slice of a concat is then "copied" onto itself
+  // from a second, equal subview: CSE makes the two one and the canonicaliser
+  // drops the self-copy. (On buffers CSE is safe: allocations never merge.)
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
   // The pipeline frees buffers at the end of their block, i.e. when the step
   // returns: free each one after its last use instead (the step's peak memory

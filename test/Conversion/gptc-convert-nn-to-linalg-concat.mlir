@@ -46,3 +46,30 @@ func.func @argument_part(%x: tensor<1x3xf32>, %y: tensor<3x3xf32>) -> tensor<4x3
   %0 = nn.concat %x, %b {axis = 0 : i64} : tensor<1x3xf32>, tensor<3x3xf32> -> tensor<4x3xf32>
   return %0 : tensor<4x3xf32>
 }
+
+// -----
+
+// Merged heads ([B, T, H, D] -> [B, T, H * D], the q/k/v gradients before the
+// backward of split): the parts are concatenated along H before the collapse,
+// so their producers can write into the result too.
+// SLICES-LABEL: func.func @merged_heads
+// SLICES: %[[E:.*]] = tensor.empty() : tensor<2x3x3x4xf32>
+// SLICES: %[[A:.*]] = linalg.generic
+// SLICES: %[[I0:.*]] = tensor.insert_slice %[[A]] into %[[E]][0, 0, 0, 0] [2, 3, 2, 4] [1, 1, 1, 1]
+// SLICES: %[[B:.*]] = linalg.generic
+// SLICES: %[[I1:.*]] = tensor.insert_slice %[[B]] into %[[I0]][0, 0, 2, 0] [2, 3, 1, 4] [1, 1, 1, 1]
+// SLICES: %[[C:.*]] = tensor.collapse_shape %[[I1]] {{\[\[}}0], [1], [2, 3]] : tensor<2x3x3x4xf32> into tensor<2x3x12xf32>
+// SLICES: return %[[C]]
+// GENERIC-LABEL: func.func @merged_heads
+// GENERIC: tensor.collapse_shape
+// GENERIC: tensor.collapse_shape
+// GENERIC: linalg.generic
+// GENERIC-NOT: tensor.insert_slice
+func.func @merged_heads(%x: tensor<2x3x2x4xf32>, %y: tensor<2x3x1x4xf32>) -> tensor<2x3x12xf32> {
+  %a = nn.neg %x : tensor<2x3x2x4xf32>
+  %ra = nn.reshape %a : tensor<2x3x2x4xf32> -> tensor<2x3x8xf32>
+  %b = nn.exp %y : tensor<2x3x1x4xf32>
+  %rb = nn.reshape %b : tensor<2x3x1x4xf32> -> tensor<2x3x4xf32>
+  %0 = nn.concat %ra, %rb {axis = 2 : i64} : tensor<2x3x8xf32>, tensor<2x3x4xf32> -> tensor<2x3x12xf32>
+  return %0 : tensor<2x3x12xf32>
+}

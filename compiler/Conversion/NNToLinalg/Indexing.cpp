@@ -4,6 +4,8 @@
 // their neighbours.
 #include "compiler/Conversion/NNToLinalg/Patterns.h"
 
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -144,6 +146,41 @@ struct PadPattern : public OpConversionPattern<nn::PadOp> {
   }
 };
 
+/// The reassociation shared by `inputs` when each is a reshape (nn.reshape:
+/// collapse_shape, or expand_shape of a collapse_shape) of a tensor that it
+/// collapses, and those tensors differ only in the outermost dim of the group
+/// that becomes `axis`; `sources` are those tensors. Empty otherwise.
+SmallVector<ReassociationIndices> expandedAxis(ArrayRef<Value> inputs, int64_t axis,
+                                               SmallVector<Value> &sources) {
+  SmallVector<ReassociationIndices> groups;
+  for (Value input : inputs) {
+    Value source;
+    if (auto collapse = input.getDefiningOp<tensor::CollapseShapeOp>())
+      source = collapse.getSrc();
+    else if (auto expand = input.getDefiningOp<tensor::ExpandShapeOp>())
+      if (auto collapse = expand.getSrc().getDefiningOp<tensor::CollapseShapeOp>())
+        source = collapse.getSrc();
+    if (!source)
+      return {};
+    auto sourceShape = cast<RankedTensorType>(source.getType()).getShape();
+    auto merge = getReassociationIndicesForCollapse(sourceShape, cast<RankedTensorType>(input.getType()).getShape());
+    if (!merge || (!groups.empty() && *merge != groups))
+      return {};
+    if (groups.empty())
+      groups = *merge;
+    ArrayRef<int64_t> first = cast<RankedTensorType>(sources.empty() ? source.getType() : sources.front().getType())
+                                  .getShape();
+    for (size_t d = 0; d < sourceShape.size(); ++d)
+      if (d != (size_t)groups[axis].front() && sourceShape[d] != first[d])
+        return {};
+    sources.push_back(source);
+  }
+  // Only worth it when the axis' group really merges dims.
+  if (groups[axis].size() < 2)
+    return {};
+  return groups;
+}
+
 /// The inputs inserted into slices of one tensor. The inserts are chained in
 /// the order the inputs are computed and the tensor.empty comes before the
 /// first of them, so that eliminate-empty-tensors can make each input's
@@ -159,9 +196,27 @@ struct ConcatPattern : public OpConversionPattern<nn::ConcatOp> {
       Value value;
       int64_t start;
     };
+    // Parts that are all collapse_shapes of one kind (merged heads:
+    // [B, T, H, D] -> [B, T, H * D]) are concatenated before the collapse,
+    // along the outermost dim of the axis' group, so that their producers
+    // can write into the result too.
+    SmallVector<Value> inputs(adaptor.getInputs()), sources;
+    SmallVector<ReassociationIndices> merged = expandedAxis(inputs, axis, sources);
+    RankedTensorType insertType = type;
+    if (!merged.empty()) {
+      inputs = sources;
+      int64_t outer = merged[axis].front(), total = 0;
+      for (Value input : inputs)
+        total += cast<RankedTensorType>(input.getType()).getDimSize(outer);
+      SmallVector<int64_t> shape(cast<RankedTensorType>(inputs.front().getType()).getShape());
+      shape[outer] = total;
+      insertType = RankedTensorType::get(shape, type.getElementType());
+      rank = shape.size();
+      axis = outer;
+    }
     SmallVector<Part> parts;
     int64_t start = 0;
-    for (Value input : adaptor.getInputs()) {
+    for (Value input : inputs) {
       parts.push_back({input, start});
       start += cast<RankedTensorType>(input.getType()).getDimSize(axis);
     }
@@ -184,7 +239,7 @@ struct ConcatPattern : public OpConversionPattern<nn::ConcatOp> {
       rewriter.setInsertionPoint(first);
     else
       rewriter.setInsertionPointToStart(block);
-    Value result = empty(rewriter, loc, type);
+    Value result = empty(rewriter, loc, insertType);
     rewriter.setInsertionPoint(op);
     for (const Part &part : parts) {
       auto partType = cast<RankedTensorType>(part.value.getType());
@@ -195,6 +250,10 @@ struct ConcatPattern : public OpConversionPattern<nn::ConcatOp> {
       if (Operation *def = definedAt(part.value); def && definedAt(result) && definedAt(result)->isBeforeInBlock(def))
         rewriter.setInsertionPointAfter(def); // right after the part (and the previous insert)
       result = rewriter.create<tensor::InsertSliceOp>(loc, part.value, result, offsets, sizes, strides);
+    }
+    if (!merged.empty()) {
+      rewriter.setInsertionPoint(op);
+      result = rewriter.create<tensor::CollapseShapeOp>(loc, type, result, merged);
     }
     rewriter.replaceOp(op, result);
     return success();
