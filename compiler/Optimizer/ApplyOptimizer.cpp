@@ -21,14 +21,10 @@ namespace {
 SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, OptimizerKind kind, ValueRange params,
                                 ValueRange state, SmallVector<Value> grads, Value hyper, bool clip) {
   unsigned numParams = params.size();
-  Value sumsq;
-  for (Value g : clip ? grads : SmallVector<Value>{}) {
-    auto gt = cast<RankedTensorType>(g.getType());
-    Value sq = b.create<nn::MulOp>(loc, g, g);
-    Value s = b.create<nn::ReduceSumOp>(loc, sq, llvm::to_vector(llvm::seq<int64_t>(0, gt.getRank())));
-    sumsq = sumsq ? (Value)b.create<nn::AddOp>(loc, sumsq, s) : s;
-  }
-  if (sumsq) {
+  if (clip && !grads.empty()) {
+    // The global norm in one pass over the gradients.
+    auto elem = cast<RankedTensorType>(grads.front().getType()).getElementType();
+    Value sumsq = b.create<nn::SumSquaresOp>(loc, RankedTensorType::get({}, elem), grads);
     Value coef = b.create<nn::ClipScaleOp>(loc, sumsq, hyper);
     for (Value &g : grads) {
       auto gt = cast<RankedTensorType>(g.getType());

@@ -215,6 +215,22 @@ func.func @padding_mask(%x: tensor<2x3x4x5xf32>, %src: tensor<2x5xi32>) -> tenso
 
 // -----
 
+// The global gradient norm: one reduction generic per gradient, each adding
+// x * x into the last one's sum (every element read once, in input order).
+// CHECK-LABEL: func.func @sum_squares
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<f32>) -> tensor<f32>
+// CHECK: %[[S0:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[TO_SCALAR:.*]]], iterator_types = ["reduction", "reduction"]} ins(%arg0 : tensor<4x3xf32>) outs(%[[Z]] : tensor<f32>)
+// CHECK: %[[SQ:.*]] = arith.mulf %[[X:.*]], %[[X]] : f32
+// CHECK: arith.addf %{{.*}}, %[[SQ]] : f32
+// CHECK: %[[S1:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["reduction"]} ins(%arg1 : tensor<3xf32>) outs(%[[S0]] : tensor<f32>)
+// CHECK: return %[[S1]]
+func.func @sum_squares(%a: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<f32> {
+  %0 = nn.sum_squares %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
 // Optimizer updates: hyperparameters read once, one generic with two results.
 // CHECK-LABEL: func.func @sgd
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index

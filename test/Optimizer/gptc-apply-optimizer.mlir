@@ -52,14 +52,11 @@ module attributes {gptc.optimizer = "rmsprop"} {
 // With the module attribute gptc.clip, @train_step scales every gradient by
 // nn.clip_scale(sum of squares of all gradients, hyper) before the updates, and
 // @apply_grads does the same for gradients accumulated by the runtime. Without
-// it, no norm is computed.
+// it, no norm is computed. The sum of squares is one nn.sum_squares over all
+// the gradients (one pass, no squared copies).
 
 // CHECK-LABEL: func.func @train_step(
-// CHECK: %[[SQ0:.*]] = nn.mul %[[G0:.*]], %[[G0]] : tensor<4x3xf32>
-// CHECK: %[[S0:.*]] = nn.reduce_sum %[[SQ0]], [0, 1]
-// CHECK: %[[SQ1:.*]] = nn.mul %[[G1:.*]], %[[G1]] : tensor<3xf32>
-// CHECK: %[[S1:.*]] = nn.reduce_sum %[[SQ1]], [0]
-// CHECK: %[[SUM:.*]] = nn.add %[[S0]], %[[S1]] : tensor<f32>
+// CHECK: %[[SUM:.*]] = nn.sum_squares %[[G0:.*]], %[[G1:.*]] : tensor<4x3xf32>, tensor<3xf32> -> tensor<f32>
 // CHECK: %[[C:.*]] = nn.clip_scale %[[SUM]], %{{.*}} : tensor<f32>, tensor<16xf32>
 // CHECK: %[[CB:.*]] = nn.broadcast %[[C]], [] : tensor<f32> -> tensor<4x3xf32>
 // CHECK: %[[CG0:.*]] = nn.mul %[[G0]], %[[CB]]

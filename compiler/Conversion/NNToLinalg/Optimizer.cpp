@@ -14,6 +14,34 @@ Value hyperAt(OpBuilder &b, Location loc, Value hyper, int64_t i) {
   return b.create<tensor::ExtractOp>(loc, hyper, ValueRange{idx});
 }
 
+/// One reduction generic per input, each accumulating x * x into the previous
+/// one's result: every element read once, nothing squared in memory.
+struct SumSquaresPattern : public OpConversionPattern<nn::SumSquaresOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::SumSquaresOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    Value sum = filled(rewriter, loc, type, 0.0);
+    for (Value input : adaptor.getInputs()) {
+      unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+      SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
+                                     AffineMap::get(rank, 0, {}, rewriter.getContext())};
+      SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+      sum = rewriter
+                .create<linalg::GenericOp>(loc, TypeRange{type}, ValueRange{input}, ValueRange{sum}, maps, iterators,
+                                           [](OpBuilder &b, Location l, ValueRange args) {
+                                             Value sq = b.create<arith::MulFOp>(l, args[0], args[0]);
+                                             b.create<linalg::YieldOp>(
+                                                 l, ValueRange{b.create<arith::AddFOp>(l, args[1], sq)});
+                                           })
+                .getResult(0);
+    }
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
 /// A scalar computed from scalars: extract, arith, tensor.from_elements.
 struct ClipScalePattern : public OpConversionPattern<nn::ClipScaleOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -107,5 +135,5 @@ struct AdamWUpdatePattern : public OpConversionPattern<nn::AdamWUpdateOp> {
 } // namespace
 
 void gptc::populateOptimizerPatterns(RewritePatternSet &patterns) {
-  patterns.add<ClipScalePattern, SgdUpdatePattern, AdamWUpdatePattern>(patterns.getContext());
+  patterns.add<SumSquaresPattern, ClipScalePattern, SgdUpdatePattern, AdamWUpdatePattern>(patterns.getContext());
 }

@@ -355,6 +355,17 @@ LogicalResult NormalizeOp::verify() {
   return verifyHasLastDim(*this, getInput().getType());
 }
 
+LogicalResult SumSquaresOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  if (getResult().getType().getRank() != 0)
+    return emitOpError("gives a scalar tensor");
+  for (Value input : getInputs())
+    if (cast<RankedTensorType>(input.getType()).getElementType() != getResult().getType().getElementType())
+      return emitOpError("needs inputs of the result's element type");
+  return success();
+}
+
 LogicalResult ClipScaleOp::verify() {
   if (getSumsq().getType().getRank() != 0 || getResult().getType() != getSumsq().getType())
     return emitOpError("takes and gives a scalar tensor");

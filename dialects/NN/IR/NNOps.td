@@ -398,6 +398,18 @@ def NN_ScoreYieldOp : NN_Op<"score_yield",
 // Optimizer updates (appended to the training step after autodiff)
 //===----------------------------------------------------------------------===//
 
+def NN_SumSquaresOp : NN_Op<"sum_squares", [Pure]> {
+  let summary = "The sum of the squares of every element of every input (the global gradient norm, squared)";
+  let description = [{
+    One pass over the inputs: each is read once and accumulated into one
+    scalar, in input order (no squared copy of any input, no partial sums).
+  }];
+  let arguments = (ins Variadic<NN_FloatTensor>:$inputs);
+  let results = (outs NN_FloatTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def NN_ClipScaleOp : NN_Op<"clip_scale", [Pure, AllTypesMatch<["sumsq", "result"]>]> {
   let summary = "The factor that clips gradients to a global norm, as torch.nn.utils.clip_grad_norm_";
   let description = [{

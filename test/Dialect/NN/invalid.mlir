@@ -195,6 +195,22 @@ func.func @concat_axis(%a: tensor<2x2xf32>) {
 
 // -----
 
+func.func @sum_squares_scalar(%a: tensor<2x2xf32>) {
+  // expected-error @+1 {{gives a scalar tensor}}
+  %0 = nn.sum_squares %a : tensor<2x2xf32> -> tensor<1xf32>
+  return
+}
+
+// -----
+
+func.func @sum_squares_type(%a: tensor<2x2xf32>, %b: tensor<2xf64>) {
+  // expected-error @+1 {{needs inputs of the result's element type}}
+  %0 = nn.sum_squares %a, %b : tensor<2x2xf32>, tensor<2xf64> -> tensor<f32>
+  return
+}
+
+// -----
+
 func.func @mask_shape(%x: tensor<2x3x4xf32>) {
   // expected-error @+1 {{must match the last two dimensions}}
   %0 = nn.mask_fill %x, dense<false> : tensor<4x4xi1>, 0.0 : tensor<2x3x4xf32>

@@ -108,6 +108,10 @@ func.func @indexing(%table: tensor<5x4xf32>, %idx: tensor<2x3xi32>, %x: tensor<2
   %5 = nn.dropout %x, %rng {p = 0.25 : f64, salt = 3 : i64} : tensor<2x3x4xf32>, tensor<2xi32>
   // CHECK: nn.clip_scale %{{.*}}, %{{.*}} : tensor<f32>, tensor<16xf32>
   %6 = nn.clip_scale %s, %hyper : tensor<f32>, tensor<16xf32>
+  // CHECK: nn.sum_squares %{{.*}}, %{{.*}} : tensor<2x3x4xf32>, tensor<f32> -> tensor<f32>
+  %7 = nn.sum_squares %x, %s : tensor<2x3x4xf32>, tensor<f32> -> tensor<f32>
+  // CHECK: nn.concat %{{.*}}, %{{.*}} {axis = 2 : i64} : tensor<2x3x4xf32>, tensor<2x3x4xf32> -> tensor<2x3x8xf32>
+  %8 = nn.concat %x, %x {axis = 2 : i64} : tensor<2x3x4xf32>, tensor<2x3x4xf32> -> tensor<2x3x8xf32>
   return
 }
 
