@@ -25,7 +25,14 @@ def ApplyOptimizer : Pass<"gptc-apply-optimizer", "mlir::ModuleOp"> {
     nn.adamw_update). With the module attribute gptc.clip, gradients are first
     scaled by nn.clip_scale (global-norm clipping, hyper::kClipMaxNorm). Also builds
     @apply_grads(params, state, grads, hyper) for gradient accumulation.
+    With `call-grad`, @train_step's body is a call of @grad and a call of
+    @apply_grads rather than copies of their bodies (the CPU target: LLVM then
+    compiles each once).
   }];
+  let options = [
+    Option<"callGrad", "call-grad", "bool", /*default=*/"false",
+           "@train_step calls @grad and @apply_grads instead of repeating their bodies">
+  ];
   let dependentDialects = ["gptc::nn::NNDialect", "mlir::func::FuncDialect"];
 }
 
@@ -137,6 +144,18 @@ def ApproximateMath : Pass<"gptc-approximate-math"> {
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];
+}
+
+def ForwardCallResults : Pass<"gptc-forward-call-results", "mlir::ModuleOp"> {
+  let summary = "A call result copied into an out-param is written there by the call";
+  let description = [{
+    After buffer-results-to-out-params. A `memref.copy %tmp, %out` where %out
+    is an argument of the function's entry block used by this copy alone and
+    %tmp a memref.alloc of the same type, both the copy and the alloc in the
+    entry block and %tmp used only before the copy (typically as a call's
+    out-param), is removed: %out replaces %tmp.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
 def FreeAfterLastUse : Pass<"gptc-free-after-last-use"> {

@@ -58,6 +58,7 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc, OptimizerKind kind, 
 }
 
 struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizerPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto grad = module.lookupSymbol<func::FuncOp>("grad");
@@ -127,21 +128,6 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
       mapping.map(grad.getArgument(i), entry->getArgument(firstInput + k));
     Value hyper = entry->getArgument(argTypes.size() - 1);
 
-    b.setInsertionPointToStart(entry);
-    Block &gradBody = grad.getBody().front();
-    for (Operation &op : gradBody.without_terminator())
-      b.clone(op, mapping);
-    auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
-
-    SmallVector<Value> grads;
-    for (unsigned k = 0; k < numParams; ++k)
-      grads.push_back(mapping.lookup(gradReturn.getOperand(1 + k)));
-    SmallVector<Value> results = {mapping.lookup(gradReturn.getOperand(0))};
-    results.append(buildUpdates(b, loc, *kind, entry->getArguments().take_front(numParams),
-                                entry->getArguments().slice(numParams, numParams * states.size()), grads, hyper,
-                                clip));
-    b.create<func::ReturnOp>(loc, results);
-
     // @apply_grads(params, state, grads, hyper) -> (params', state'): the same
     // update from gradients the runtime accumulated over several micro-batches.
     SmallVector<Type> applyArgs, applyResults;
@@ -152,6 +138,41 @@ struct ApplyOptimizerPass : public gptc::impl::ApplyOptimizerBase<ApplyOptimizer
     for (unsigned i : paramArgs)
       applyArgs.push_back(grad.getArgumentTypes()[i]);
     applyArgs.push_back(hyperType);
+
+    b.setInsertionPointToStart(entry);
+    ValueRange stepState = entry->getArguments().slice(numParams, numParams * states.size());
+    if (callGrad) {
+      // The step is the two calls: the code of the backward pass and of the
+      // update exists once (the clipping norm needs every gradient before any
+      // update, so the calls lose no fusion), which halves what LLVM compiles.
+      SmallVector<Value> gradArgs(grad.getNumArguments());
+      for (auto [k, i] : llvm::enumerate(paramArgs))
+        gradArgs[i] = entry->getArgument(k);
+      for (auto [k, i] : llvm::enumerate(inputArgs))
+        gradArgs[i] = entry->getArgument(firstInput + k);
+      auto gradCall = b.create<func::CallOp>(loc, grad, gradArgs);
+      SmallVector<Value> applyOperands(entry->getArguments().take_front(numParams));
+      applyOperands.append(stepState.begin(), stepState.end());
+      applyOperands.append(gradCall.getResults().begin() + 1, gradCall.getResults().end());
+      applyOperands.push_back(hyper);
+      auto applyCall = b.create<func::CallOp>(loc, "apply_grads", applyResults, applyOperands);
+      SmallVector<Value> results = {gradCall.getResult(0)};
+      results.append(applyCall.getResults().begin(), applyCall.getResults().end());
+      b.create<func::ReturnOp>(loc, results);
+    } else {
+      Block &gradBody = grad.getBody().front();
+      for (Operation &op : gradBody.without_terminator())
+        b.clone(op, mapping);
+      auto gradReturn = cast<func::ReturnOp>(gradBody.getTerminator());
+      SmallVector<Value> grads;
+      for (unsigned k = 0; k < numParams; ++k)
+        grads.push_back(mapping.lookup(gradReturn.getOperand(1 + k)));
+      SmallVector<Value> results = {mapping.lookup(gradReturn.getOperand(0))};
+      results.append(buildUpdates(b, loc, *kind, entry->getArguments().take_front(numParams), stepState, grads,
+                                  hyper, clip));
+      b.create<func::ReturnOp>(loc, results);
+    }
+
     b.setInsertionPointAfter(step);
     auto apply = b.create<func::FuncOp>(loc, "apply_grads", b.getFunctionType(applyArgs, applyResults));
     Block *applyEntry = apply.addEntryBlock();

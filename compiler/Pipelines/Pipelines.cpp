@@ -54,7 +54,9 @@ void buildTrainStepPipeline(OpPassManager &pm, const TrainStepOptions &options) 
     pm.addPass(createFormAttention(form));
   }
   pm.addPass(createAutodiff());
-  pm.addPass(createApplyOptimizer());
+  ApplyOptimizerOptions optimizer;
+  optimizer.callGrad = options.callGrad;
+  pm.addPass(createApplyOptimizer(optimizer));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Decoding calls @encode once per sentence and @decode_step once per token.
@@ -108,6 +110,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   bufferization::BufferResultsToOutParamsOpts outParams;
   outParams.hoistStaticAllocs = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // @train_step's calls write the step's out-params (no copies at its end).
+  pm.addPass(createForwardCallResults());
   pm.addPass(createCanonicalizerPass());
   // A part computed in its slice of a concat is then "copied" onto itself
   // from a second, equal subview: CSE makes the two one and the canonicaliser

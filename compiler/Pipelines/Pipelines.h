@@ -46,6 +46,9 @@ struct TrainStepOptions : mlir::PassPipelineOptions<TrainStepOptions> {
   Option<bool> splitEncoder{*this, "split-encoder",
                             llvm::cl::desc("also split @forward into @encode and @decode at its first input"),
                             llvm::cl::init(false)};
+  Option<bool> callGrad{*this, "call-grad",
+                        llvm::cl::desc("@train_step calls @grad and @apply_grads (CPU: each compiled once)"),
+                        llvm::cl::init(false)};
 };
 void buildTrainStepPipeline(mlir::OpPassManager &pm, const TrainStepOptions &options);
 struct LowerToLinalgOptions : mlir::PassPipelineOptions<LowerToLinalgOptions> {

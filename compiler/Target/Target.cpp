@@ -16,7 +16,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 #include <thread>
 
@@ -111,6 +111,47 @@ static bool compilePart(llvm::StringRef bitcode, int optLevel, const std::string
   return writeObjectFile(**part, optLevel, path, error);
 }
 
+/// Splits `module` into `count` modules that take about equally long to
+/// compile: functions go largest first (in instructions) to the part with the
+/// fewest instructions so far. (LLVM's SplitModule deals them round robin,
+/// which gave one part 1.6x the other's instructions: the step's serial
+/// functions are a few large ones among a thousand small kernels.) Local
+/// symbols become hidden globals so that parts can refer to each other's;
+/// global variables are defined in the first part and declared in the others.
+static std::vector<std::unique_ptr<llvm::Module>> splitByInstructions(llvm::Module &module, unsigned count) {
+  unsigned unnamed = 0;
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (value.hasLocalLinkage()) {
+      value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+    if (!value.hasName())
+      value.setName("__gptc_part_unnamed_" + std::to_string(unnamed++));
+  }
+  std::vector<std::pair<unsigned, llvm::Function *>> functions;
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration())
+      functions.push_back({f.getInstructionCount(), &f});
+  std::stable_sort(functions.begin(), functions.end(), [](auto &a, auto &b) { return a.first > b.first; });
+  std::vector<uint64_t> load(count, 0);
+  llvm::DenseMap<const llvm::Function *, unsigned> owner;
+  for (auto [size, f] : functions) {
+    unsigned lightest = std::min_element(load.begin(), load.end()) - load.begin();
+    owner[f] = lightest;
+    load[lightest] += size;
+  }
+  std::vector<std::unique_ptr<llvm::Module>> parts;
+  for (unsigned p = 0; p < count; ++p) {
+    llvm::ValueToValueMapTy map;
+    parts.push_back(llvm::CloneModule(module, map, [&](const llvm::GlobalValue *value) {
+      if (auto *f = llvm::dyn_cast<llvm::Function>(value))
+        return owner.lookup(f) == p;
+      return p == 0;
+    }));
+  }
+  return parts;
+}
+
 bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std::string> &objectPaths,
                       std::string &error) {
   llvm::LLVMContext ctx;
@@ -124,18 +165,13 @@ bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std
     optimize(*whole, *tm, optLevel);
     return writeObjectFile(*whole, optLevel, objectPaths[0], error);
   }
-  // Functions are dealt out by size (round robin, largest first); a local
-  // symbol another part uses becomes a hidden global. Each part travels as
-  // bitcode to a thread with its own LLVMContext (contexts are not shared
-  // between threads).
+  // Each part travels as bitcode to a thread with its own LLVMContext
+  // (contexts are not shared between threads).
   std::vector<llvm::SmallVector<char, 0>> parts;
-  llvm::SplitModule(
-      *whole, objectPaths.size(),
-      [&](std::unique_ptr<llvm::Module> part) {
-        llvm::raw_svector_ostream os(parts.emplace_back());
-        llvm::WriteBitcodeToFile(*part, os);
-      },
-      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  for (std::unique_ptr<llvm::Module> &part : splitByInstructions(*whole, objectPaths.size())) {
+    llvm::raw_svector_ostream os(parts.emplace_back());
+    llvm::WriteBitcodeToFile(*part, os);
+  }
   whole.reset();
   std::vector<std::string> errors(parts.size());
   std::vector<char> ok(parts.size(), 0);

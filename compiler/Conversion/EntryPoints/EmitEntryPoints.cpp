@@ -37,8 +37,12 @@ struct EmitEntryPointsPass : public gptc::impl::EmitEntryPointsBase<EmitEntryPoi
       auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name);
       if (!fn)
         continue;
-      if (!suffix.empty()) // nothing calls the step functions: renaming needs no use updates
-        fn.setSymName((name + suffix).str());
+      if (!suffix.empty()) { // @train_step may call @grad and @apply_grads
+        auto renamed = StringAttr::get(&getContext(), name + suffix);
+        if (failed(SymbolTable::replaceAllSymbolUses(fn, renamed, module)))
+          return signalPassFailure();
+        fn.setSymName(renamed);
+      }
       auto fnType = fn.getFunctionType();
       if (!isa<LLVM::LLVMVoidType>(fnType.getReturnType()) ||
           llvm::any_of(fnType.getParams(), [](Type t) { return !isa<LLVM::LLVMPointerType>(t); })) {

@@ -282,6 +282,9 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   // from its primitives (batched GEMMs and a softmax kernel).
   trainStep.fuseAttention = !opts.noFuseAttention && opts.target == "cpu";
   trainStep.remarks = opts.remarks;
+  // The CPU step calls @grad and @apply_grads: their code is compiled once
+  // (half the LLVM work). The GPU host code keeps one function per step.
+  trainStep.callGrad = opts.target == "cpu";
   trainStep.splitEncoder = checked.train.data == gptc::DataKind::Parallel; // translation: ./train translate
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); }))
     return false;
