@@ -153,7 +153,7 @@ static std::vector<std::unique_ptr<llvm::Module>> splitByInstructions(llvm::Modu
 }
 
 bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std::string> &objectPaths,
-                      std::string &error) {
+                      std::string &error, llvm::function_ref<void(const char *)> lap) {
   llvm::LLVMContext ctx;
   auto tm = hostTargetMachine(optLevel, error);
   if (!tm)
@@ -162,6 +162,8 @@ bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std
   if (!whole)
     return false;
   if (objectPaths.size() == 1) {
+    if (lap)
+      lap("to-llvm-ir");
     optimize(*whole, *tm, optLevel);
     return writeObjectFile(*whole, optLevel, objectPaths[0], error);
   }
@@ -173,6 +175,8 @@ bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std
     llvm::WriteBitcodeToFile(*part, os);
   }
   whole.reset();
+  if (lap)
+    lap("to-llvm-ir");
   std::vector<std::string> errors(parts.size());
   std::vector<char> ok(parts.size(), 0);
   std::vector<std::thread> threads;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 namespace gptc {
 
 /// Translates the module and runs LLVM's -O<optLevel> pipeline for the host.
@@ -20,9 +22,10 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module, llvm::LLV
 
 /// Translates the module and writes it as one host object per path in
 /// `objectPaths`: with several, its functions are split among them, and the
-/// parts are optimised and compiled side by side, one thread each.
+/// parts are optimised and compiled side by side, one thread each. `lap`, if
+/// given, is called with "to-llvm-ir" once the module is LLVM IR (and split).
 bool compileToObjects(mlir::ModuleOp module, int optLevel, const std::vector<std::string> &objectPaths,
-                      std::string &error);
+                      std::string &error, llvm::function_ref<void(const char *)> lap = {});
 
 /// Writes a host object file.
 bool writeObjectFile(llvm::Module &module, int optLevel, const std::string &path, std::string &error);

@@ -66,8 +66,9 @@ train { batch = 2  data = random()  optimizer = sgd(lr = 0.1, momentum = 0.9) }
 # BADBATCH: error: -D batch=0: must be a positive integer
 #
 # --time-stages: one line per stage on stderr, then the executable runs. The
-# LLVM stage splits the module's functions among the cores' objects, which link
-# into one working executable.
+# translation to LLVM IR (to-llvm-ir) splits the module's functions among the
+# cores' objects; the llvm stage optimises and compiles them side by side, and
+# they link into one working executable.
 # RUN: %gptc %s -o %t.exe --time-stages 2> %t.times
 # RUN: FileCheck %s --check-prefix=TIMES < %t.times
 # RUN: %t.exe info | FileCheck %s --check-prefix=INFO
@@ -76,6 +77,7 @@ train { batch = 2  data = random()  optimizer = sgd(lr = 0.1, momentum = 0.9) }
 # TIMES: gptc: time: to-linalg
 # TIMES: gptc: time: fusion
 # TIMES: gptc: time: to-llvm-dialect
+# TIMES: gptc: time: to-llvm-ir
 # TIMES: gptc: time: llvm
 # TIMES: gptc: time: link
 # INFO: "model": "emit"

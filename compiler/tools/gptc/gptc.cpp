@@ -352,7 +352,8 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     llvmModule->print(llvm::outs(), nullptr);
     return true;
   }
-  if (!gptc::compileToObjects(*module, opts.optLevel, objectPaths, error)) {
+  if (!gptc::compileToObjects(*module, opts.optLevel, objectPaths, error,
+                              [&](const char *stage) { clock.lap(stage); })) {
     std::cerr << "gptc: error: " << error << "\n";
     return false;
   }
