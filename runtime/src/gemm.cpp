@@ -7,6 +7,8 @@
 #include "gptc/threads.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -264,8 +266,11 @@ struct APanel {
 /// acc(MR x NR) = A(MR x kc) * Bp(kc x NR); then C(rows x cols) = acc
 /// (Overwrite: the first K block of a product that does not accumulate, so C
 /// needs no zeroing beforehand) or C += acc.
+// Inlined into its callers: called out of line, the accumulators went
+// through memory (measured 90-100 instead of 100-130 GFLOP/s on attention's
+// 64 x 64 x 32 products).
 template <typename T, bool PackedA, bool Overwrite>
-void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc, int64_t rows,
+__attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc, int64_t rows,
                  int64_t cols) {
   using K = Kernel<T>;
   using Vec = typename K::Vec;
@@ -325,7 +330,7 @@ void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc,
 
 /// The micro-kernel for one tile: A packed or in place, C overwritten or not.
 template <typename T>
-void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matrix<T> &a, int64_t i,
+__attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matrix<T> &a, int64_t i,
           int64_t p0, const T *bp, T *c, int64_t ldc, int64_t rows, int64_t cols) {
   if (packedA) {
     auto panel = APanel<T>::packed(aPacked);
@@ -338,81 +343,186 @@ void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matr
   }
 }
 
-/// C[i0:i1, j0:j1) (+)= (op(A) op(B))[i0:i1, j0:j1): one thread's share of a
-/// product. Every element is summed over k in the same order whatever the
-/// block, so the split does not change results.
-///
-/// Loop order: a K x N block of B is packed once and stays in L2; each A
-/// micro-panel (MR rows x kc, in L1) then meets every B micro-panel of the
-/// block, so C is written row strip by row strip (MR rows, left to right:
-/// streams the prefetchers follow). The other order (B micro-panel outer,
-/// C tiles down a column) measured 165-175 instead of 180-193 GFLOP/s per
-/// core on the 6x6x384 GPT's projections.
+/// Whether A's micro-panels are packed: packing pays off only when each A
+/// panel meets many B panels (up to 16, nc <= 512, reading A in place measured
+/// as fast or faster here, bench/gemm.sh, and for a narrow layer packing costs
+/// as much as the multiply). A stored transposed is always packed: in place,
+/// each k step would be a new cache line (and page) per panel.
+template <typename T>
+bool packsA(const Matrix<T> &a, int64_t nc) {
+  return a.transposed || nc > 16 * Kernel<T>::NR;
+}
+
+/// C[iBegin:iEnd, j0:j0+nc) (+)= A[iBegin:iEnd, p0:p0+kc) B[p0:p0+kc, j0:j0+nc)
+/// with that block of B already packed: each A micro-panel (MR rows x kc, in
+/// L1) meets every B micro-panel of the block, so C is written row strip by
+/// row strip (MR rows, left to right: streams the prefetchers follow). The
+/// other order (B micro-panel outer, C tiles down a column) measured 165-175
+/// instead of 180-193 GFLOP/s per core on the 6x6x384 GPT's projections.
+template <typename T>
+void rowsTimesPackedB(const Matrix<T> &a, const T *packedB, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
+                      int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite) {
+  using K = Kernel<T>;
+  thread_local AlignedScratch<T> packedAScratch;
+  bool packA_ = packsA(a, nc);
+  T *packedA = packA_ ? packedAScratch.get((size_t)(K::MC + K::MR) * kc) : nullptr;
+  for (int64_t i0 = iBegin; i0 < iEnd; i0 += K::MC) {
+    int64_t mc = std::min<int64_t>(K::MC, iEnd - i0);
+    if (packA_)
+      packA(a, i0, mc, p0, kc, packedA);
+    for (int64_t ir = 0; ir < mc; ir += K::MR)
+      for (int64_t jr = 0; jr < nc; jr += K::NR) {
+        int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
+        tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0, packedB + jr * kc,
+                c + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols);
+      }
+  }
+}
+
+/// C[0:m, j0:j0+nc) (+)= A[0:m, p0:p0+kc) B[p0:p0+kc, j0:j0+nc) with all of
+/// A's rows already packed (packedA; null: A is read in place): packs that
+/// block of B, then meets it with every A micro-panel.
+template <typename T>
+void packedATimesColumns(const Matrix<T> &a, const T *packedA, const Matrix<T> &b, T *c, int64_t ldc, int64_t m,
+                         int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite) {
+  using K = Kernel<T>;
+  thread_local AlignedScratch<T> packedBScratch;
+  T *packedB = packedBScratch.get((size_t)(nc + K::NR) * kc);
+  packB(b, p0, kc, j0, nc, packedB);
+  for (int64_t ir = 0; ir < m; ir += K::MR)
+    for (int64_t jr = 0; jr < nc; jr += K::NR) {
+      int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, nc - jr);
+      tile<T>(packedA != nullptr, overwrite, kc, packedA ? packedA + ir * kc : nullptr, a, ir, p0,
+              packedB + jr * kc, c + ir * ldc + j0 + jr, ldc, rows, cols);
+    }
+}
+
+/// The column blocks of a product: equal blocks of at most the blocking's nc
+/// (1536 columns: 3 x 512, not 672 + 672 + 192), a multiple of NR wide.
+template <typename T>
+int64_t equalColumnBlock(int64_t n, const Blocking<T> &blocking) {
+  constexpr int NR = Kernel<T>::NR;
+  int64_t blocks = (n + blocking.nc - 1) / blocking.nc;
+  return ((n + blocks - 1) / blocks + NR - 1) / NR * NR;
+}
+
+/// C[i0:i1, j0:j1) (+)= (op(A) op(B))[i0:i1, j0:j1), computed by the calling
+/// thread alone. Every element is summed over k in the same order whatever
+/// the block, so the split does not change results.
 template <typename T>
 void gemmBlock(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
                int64_t k, int64_t jBegin, int64_t jEnd, bool accumulate) {
   using K = Kernel<T>;
   const Blocking<T> blocking = Blocking<T>::of(k);
-  thread_local AlignedScratch<T> packedAScratch, packedBScratch;
-  T *packedA = packedAScratch.get((size_t)(K::MC + K::MR) * blocking.kc);
+  thread_local AlignedScratch<T> packedBScratch;
   T *packedB = packedBScratch.get((size_t)(blocking.nc + K::NR) * blocking.kc);
-  // Equal N blocks (1536 columns: 3 x 512, not 672 + 672 + 192): each
-  // block repacks A.
-  int64_t nBlocks = (jEnd - jBegin + blocking.nc - 1) / blocking.nc;
-  int64_t ncEqual = ((jEnd - jBegin + nBlocks - 1) / nBlocks + K::NR - 1) / K::NR * K::NR;
+  int64_t ncEqual = equalColumnBlock<T>(jEnd - jBegin, blocking);
   for (int64_t j0 = jBegin; j0 < jEnd; j0 += ncEqual) {
     int64_t nc = std::min<int64_t>(ncEqual, jEnd - j0);
     for (int64_t p0 = 0; p0 < k; p0 += blocking.kc) {
       int64_t kc = std::min<int64_t>(blocking.kc, k - p0);
       packB(b, p0, kc, j0, nc, packedB);
-      // Packing A pays off only when each A panel meets many B panels: up to
-      // 16 (nc <= 512) reading A in place measured as fast or faster here
-      // (bench/gemm.sh), and for a narrow layer packing costs as much as the
-      // multiply. A stored transposed is always packed: in place, each k
-      // step would be a new cache line (and page) per panel.
-      bool packA_ = a.transposed || nc > 16 * K::NR;
-      for (int64_t i0 = iBegin; i0 < iEnd; i0 += K::MC) {
-        int64_t mc = std::min<int64_t>(K::MC, iEnd - i0);
-        if (packA_)
-          packA(a, i0, mc, p0, kc, packedA);
-        for (int64_t ir = 0; ir < mc; ir += K::MR)
-          for (int64_t jr = 0; jr < nc; jr += K::NR) {
-            int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
-            T *cTile = c + (i0 + ir) * ldc + j0 + jr;
-            tile<T>(packA_, !accumulate && p0 == 0, kc, packedA + ir * kc, a, i0 + ir, p0, packedB + jr * kc,
-                    cTile, ldc, rows, cols);
-          }
-      }
+      rowsTimesPackedB(a, packedB, c, ldc, iBegin, iEnd, p0, kc, j0, nc, !accumulate && p0 == 0);
     }
   }
 }
 
-/// Splits C among the runtime's threads: by columns when C is wider than it
-/// is tall, or when each thread's columns are few enough that A is read in
-/// place (not packed); else by rows. So the packing every thread repeats is
-/// of the smaller operand, or none. Every
-/// element of C is computed by one thread in the same order whatever the
-/// thread count, so results do not depend on it.
+/// A buffer the threads of one product share (packed by all, then read by
+/// all); products run one at a time, so one per element type is enough.
+template <typename T>
+AlignedScratch<T> &sharedScratch() {
+  static AlignedScratch<T> scratch;
+  return scratch;
+}
+
+/// The tasks of one operand split: `count` pieces of `size` (a multiple of
+/// unit) along an extent, about four per thread so that a thread the machine
+/// runs slower (another tenant on its core, an efficiency core) takes fewer.
+struct TaskSplit {
+  int64_t size, count;
+  static TaskSplit of(int64_t extent, int64_t unit, int64_t maxSize, int threads) {
+    int64_t size = (extent + 4 * threads - 1) / (4 * threads);
+    size = std::clamp<int64_t>((size + unit - 1) / unit * unit, unit, std::max<int64_t>(unit, maxSize));
+    return {size, (extent + size - 1) / size};
+  }
+};
+
+/// Splits C among the runtime's threads, handing out tasks as threads come
+/// free (a static split waits for the slowest thread: on the 2-core VM this
+/// project measures on, one core did the same work 20-30% slower than the
+/// other). The operand every task reads is packed once, by all threads
+/// together, per K block:
+/// - C taller than wide: B's block is shared; a task is a strip of rows.
+/// - C wider than tall: A's rows are shared; a task is a block of columns
+///   (it packs its own B).
+/// Every element of C is computed by one task in the same order whatever the
+/// thread count or the schedule, so results do not depend on them; K blocks
+/// are separated by barriers, so their sums come in order.
 template <typename T>
 void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k, bool accumulate) {
   using K = Kernel<T>;
   gptc::ThreadPool &pool = gptc::ThreadPool::instance();
-  int64_t threads = pool.size();
+  int threads = pool.size();
   bool byColumns = n > m;
-  int64_t unit = byColumns ? K::NR : K::MR, extent = byColumns ? n : m;
-  int64_t units = (extent + unit - 1) / unit;
-  int64_t parts = std::min<int64_t>(threads, units);
-  if (parts <= 1 || m * n * k < (1 << 20)) {
+  if (threads <= 1 || (byColumns ? n <= K::NR : m <= K::MR) || m * n * k < (1 << 20)) {
     gemmBlock(a, b, c, n, 0, m, k, 0, n, accumulate);
     return;
   }
-  pool.run((int)parts, [&](int part) {
-    int64_t begin = units * part / parts * unit;
-    int64_t end = std::min<int64_t>(extent, units * (part + 1) / parts * unit);
-    if (byColumns)
-      gemmBlock(a, b, c, n, 0, m, k, begin, end, accumulate);
-    else
-      gemmBlock(a, b, c, n, begin, end, k, 0, n, accumulate);
+  const Blocking<T> blocking = Blocking<T>::of(k);
+  int64_t kBlocks = (k + blocking.kc - 1) / blocking.kc;
+  if (!byColumns) {
+    int64_t ncEqual = equalColumnBlock<T>(n, blocking);
+    int64_t nBlocks = (n + ncEqual - 1) / ncEqual, slabs = nBlocks * kBlocks;
+    TaskSplit rows = TaskSplit::of(m, K::MR, K::MC, threads);
+    T *packedB = sharedScratch<T>().get((size_t)(ncEqual + K::NR) * blocking.kc);
+    std::unique_ptr<std::atomic<int64_t>[]> next(new std::atomic<int64_t>[slabs]);
+    for (int64_t s = 0; s < slabs; ++s)
+      next[s] = 0;
+    pool.runTeam([&](int thread, int team) {
+      for (int64_t s = 0; s < slabs; ++s) {
+        int64_t j0 = s / kBlocks * ncEqual, nc = std::min<int64_t>(ncEqual, n - j0);
+        int64_t p0 = s % kBlocks * blocking.kc, kc = std::min<int64_t>(blocking.kc, k - p0);
+        int64_t panels = (nc + K::NR - 1) / K::NR;
+        int64_t first = panels * thread / team, last = panels * (thread + 1) / team;
+        if (first < last)
+          packB(b, p0, kc, j0 + first * K::NR, std::min<int64_t>(nc, last * K::NR) - first * K::NR,
+                packedB + first * K::NR * kc);
+        gptc::ThreadPool::barrier();
+        for (int64_t task; (task = next[s].fetch_add(1)) < rows.count;)
+          rowsTimesPackedB(a, packedB, c, n, task * rows.size, std::min<int64_t>(m, (task + 1) * rows.size), p0, kc,
+                           j0, nc, !accumulate && p0 == 0);
+        if (s + 1 < slabs)
+          gptc::ThreadPool::barrier(); // the next slab repacks B
+      }
+    });
+    return;
+  }
+  TaskSplit columns = TaskSplit::of(n, K::NR, blocking.nc, threads);
+  bool packA_ = packsA(a, n);
+  int64_t mPadded = (m + K::MR - 1) / K::MR * K::MR;
+  T *packedA = packA_ ? sharedScratch<T>().get((size_t)mPadded * blocking.kc) : nullptr;
+  std::unique_ptr<std::atomic<int64_t>[]> next(new std::atomic<int64_t>[kBlocks]);
+  for (int64_t s = 0; s < kBlocks; ++s)
+    next[s] = 0;
+  pool.runTeam([&](int thread, int team) {
+    for (int64_t s = 0; s < kBlocks; ++s) {
+      int64_t p0 = s * blocking.kc, kc = std::min<int64_t>(blocking.kc, k - p0);
+      if (packA_) {
+        int64_t panels = mPadded / K::MR;
+        int64_t first = panels * thread / team, last = panels * (thread + 1) / team;
+        if (first < last)
+          packA(a, first * K::MR, std::min<int64_t>(m, last * K::MR) - first * K::MR, p0, kc,
+                packedA + first * K::MR * kc);
+        gptc::ThreadPool::barrier();
+      }
+      for (int64_t task; (task = next[s].fetch_add(1)) < columns.count;) {
+        int64_t j0 = task * columns.size;
+        packedATimesColumns(a, packedA, b, c, n, m, p0, kc, j0, std::min<int64_t>(columns.size, n - j0),
+                            !accumulate && p0 == 0);
+      }
+      if (s + 1 < kBlocks)
+        gptc::ThreadPool::barrier(); // the next K block repacks A and adds to C
+    }
   });
 }
 

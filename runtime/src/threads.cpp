@@ -29,4 +29,17 @@ void ThreadPool::run(int count, const std::function<void(int)> &fn) {
     fn(i);
 }
 
+void ThreadPool::runTeam(const std::function<void(int, int)> &fn) {
+  if (threads_ <= 1) {
+    fn(0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(threads_)
+  fn(omp_get_thread_num(), omp_get_num_threads());
+}
+
+void ThreadPool::barrier() {
+#pragma omp barrier
+}
+
 } // namespace gptc

@@ -46,7 +46,7 @@ TEST(Gemm, MatchesNaiveLoops) {
   for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
            {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17},
            {1, 130, 300, 257}, {2, 64, 2100, 20}, {48, 64, 32, 64}, {9, 17, 40, 33},
-           {1, 700, 96, 300}, {1, 1000, 600, 530}})
+           {1, 700, 96, 300}, {1, 1000, 600, 530}, {1, 40, 900, 1000}, {1, 900, 40, 1000}})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (bool accumulate : {false, true}) {
@@ -61,32 +61,37 @@ TEST(Gemm, MatchesNaiveLoops) {
 
 namespace {
 
-// Splitting C's columns across threads must not change a single bit.
+// Splitting C's columns across threads (tasks handed out as threads come
+// free, A packed once and shared, K in three blocks) must not change a single
+// bit.
 TEST(Gemm, ResultDoesNotDependOnThreadCount) {
-  const int64_t m = 96, n = 700, k = 300;
-  std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
-  for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(3, 1, i);
-  for (size_t i = 0; i < b.size(); ++i) b[i] = (float)gptc::normalAt(3, 2, i);
-  gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c1.data(), 1, m, n, k, 0, 0, 1);
-  // The same product one column panel at a time (single-threaded per call).
-  for (int64_t j = 0; j < n; j += 32) {
-    int64_t w = std::min<int64_t>(32, n - j);
-    std::vector<float> bj(k * w), cj(m * w, 0.0f);
-    for (int64_t p = 0; p < k; ++p)
-      for (int64_t q = 0; q < w; ++q)
-        bj[p * w + q] = b[p * n + j + q];
-    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)bj.data(), (intptr_t)cj.data(), 1, m, w, k, 0, 0, 1);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t q = 0; q < w; ++q)
-        c2[i * n + j + q] = cj[i * w + q];
+  const int64_t m = 96, n = 700, k = 900;
+  for (bool ta : {false, true}) {
+    std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
+    for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(3, 1, i);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = (float)gptc::normalAt(3, 2, i);
+    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c1.data(), 1, m, n, k, ta, 0, 1);
+    // The same product one column panel at a time (single-threaded per call).
+    for (int64_t j = 0; j < n; j += 32) {
+      int64_t w = std::min<int64_t>(32, n - j);
+      std::vector<float> bj(k * w), cj(m * w, 0.0f);
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t q = 0; q < w; ++q)
+          bj[p * w + q] = b[p * n + j + q];
+      gptc_gemm_f32((intptr_t)a.data(), (intptr_t)bj.data(), (intptr_t)cj.data(), 1, m, w, k, ta, 0, 1);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t q = 0; q < w; ++q)
+          c2[i * n + j + q] = cj[i * w + q];
+    }
+    ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float))) << "ta=" << ta;
   }
-  ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)));
 }
 
-// A tall C is split by rows (each thread packs all of B): again not a bit may
+// A tall C is split by rows (B's block packed once and shared, strips of rows
+// handed out as threads come free, K in three blocks): again not a bit may
 // change against the product computed a few rows at a time.
 TEST(Gemm, RowSplitDoesNotDependOnThreadCount) {
-  const int64_t m = 700, n = 96, k = 300;
+  const int64_t m = 700, n = 96, k = 900;
   for (bool ta : {false, true}) {
     std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
     for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(4, 1, i);

@@ -20,6 +20,15 @@ public:
   /// when all are done. fn must not throw.
   void run(int count, const std::function<void(int)> &fn);
 
+  /// Runs fn(thread, threads) once on every thread of the team (threads is
+  /// the team's real size: 1 when called from inside another parallel
+  /// region) and returns when all are done. fn may call barrier(); it must
+  /// not throw.
+  void runTeam(const std::function<void(int thread, int threads)> &fn);
+  /// Waits until every thread of the calling team has reached it (a no-op
+  /// outside runTeam).
+  static void barrier();
+
 private:
   ThreadPool();
   int threads_ = 1;
