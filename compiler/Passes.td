@@ -120,6 +120,20 @@ def FuseElementwise : Pass<"gptc-fuse-elementwise", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def MergeParallelRegions : Pass<"gptc-merge-parallel-regions"> {
+  let summary = "One omp.parallel per run of kernels; no barrier between kernels that share no buffer";
+  let description = [{
+    After convert-scf-to-openmp. Consecutive omp.parallel ops become one
+    (small sequential loop nests between them join as omp.single; allocs,
+    deallocs, loads and pure ops between them move out of the way when that
+    changes nothing any kernel sees). Every work-shared construct then gets
+    `nowait` unless a construct after it, up to the next barrier, touches a
+    buffer it writes or writes one it reads; buffers are told apart by their
+    root allocation, and function arguments never alias.
+  }];
+  let dependentDialects = ["mlir::omp::OpenMPDialect"];
+}
+
 def PromoteReductions : Pass<"gptc-promote-reductions"> {
   let summary = "Reduction loops carry their accumulator in a register (scf.for iter_args), reassociable";
   let description = [{

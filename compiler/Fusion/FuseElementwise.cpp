@@ -3,6 +3,13 @@
 // but never into a contraction: a matmul whose operand is computed inline is a
 // generic loop nest that the runtime's GEMM can no longer take. So a
 // producer is fused only into consumers whose loops are all parallel.
+//
+// Recompute or store: a producer with one use is always fused. One with
+// several uses is fused into each of them (recomputed per consumer, never
+// stored) when recomputing it costs no more than reading it back: it moves
+// data (a broadcast, a transpose, a copy) or does at most
+// kMaxRecomputedArith cheap arithmetic ops per element (no math-dialect
+// function: an exp or a tanh per consumer costs more than a load).
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -22,12 +29,30 @@ bool allParallel(Operation *op) {
   return linalgOp && linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
 }
 
+constexpr int kMaxRecomputedArith = 2;
+
+/// Whether `producer` is cheaper to recompute in each consumer than to store
+/// once and read back: all-parallel, one result, a body of at most
+/// kMaxRecomputedArith arith ops (besides its yield).
+bool cheapToRecompute(Operation *producer) {
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  if (!generic || !allParallel(producer) || generic->getNumResults() != 1)
+    return false;
+  int arith = 0;
+  for (Operation &op : generic.getBody()->without_terminator()) {
+    if (op.getDialect()->getNamespace() != "arith")
+      return false;
+    ++arith;
+  }
+  return arith <= kMaxRecomputedArith;
+}
+
 struct FuseElementwisePass : public gptc::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::ControlFusionFn control = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse() && allParallel(fused->getOwner());
+      return producer && allParallel(fused->getOwner()) && (producer->hasOneUse() || cheapToRecompute(producer));
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, [](OpOperand *) { return false; });

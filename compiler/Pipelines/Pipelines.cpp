@@ -141,6 +141,8 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   // convert-scf-to-openmp wraps loop bodies in memref.alloca_scope, which
   // canonicalisation removes (scf-to-cf cannot lower it).
   pm.addPass(createCanonicalizerPass());
+  if (options.mergeParallelRegions)
+    pm.addNestedPass<func::FuncOp>(createMergeParallelRegions());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -35,6 +35,9 @@ struct LowerToLLVMOptions : mlir::PassPipelineOptions<LowerToLLVMOptions> {
                                          clEnumValN(GemmKind::Loops, "loops", "lower to loops"))};
   Option<bool> remarks{*this, "remarks", llvm::cl::desc("report each step function's buffer plan"),
                        llvm::cl::init(false)};
+  Option<bool> mergeParallelRegions{*this, "merge-parallel-regions",
+                                    llvm::cl::desc("one fork per run of kernels, no barrier where none is needed"),
+                                    llvm::cl::init(true)};
 };
 
 struct TrainStepOptions : mlir::PassPipelineOptions<TrainStepOptions> {

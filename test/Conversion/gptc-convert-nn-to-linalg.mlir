@@ -215,14 +215,23 @@ func.func @padding_mask(%x: tensor<2x3x4x5xf32>, %src: tensor<2x5xi32>) -> tenso
 
 // -----
 
-// The global gradient norm: one reduction generic per gradient, each adding
-// x * x into the last one's sum (every element read once, in input order).
+// The global gradient norm: every element read once, squared in registers.
+// A matrix is summed row by row first (rows in parallel, one partial sum
+// each), then its rows in order into the running sum; a vector directly. The
+// order of the additions depends on the shapes only.
+// All the row sums come first (independent kernels: on the CPU one parallel
+// region), then the running sum.
 // CHECK-LABEL: func.func @sum_squares
-// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<f32>) -> tensor<f32>
-// CHECK: %[[S0:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[TO_SCALAR:.*]]], iterator_types = ["reduction", "reduction"]} ins(%arg0 : tensor<4x3xf32>) outs(%[[Z]] : tensor<f32>)
+// CHECK: %[[ROWS0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<4xf32>) -> tensor<4xf32>
+// CHECK: %[[ROWS:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<4x3xf32>) outs(%[[ROWS0]] : tensor<4xf32>)
 // CHECK: %[[SQ:.*]] = arith.mulf %[[X:.*]], %[[X]] : f32
 // CHECK: arith.addf %{{.*}}, %[[SQ]] : f32
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<f32>) -> tensor<f32>
+// CHECK: %[[S0:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["reduction"]} ins(%[[ROWS]] : tensor<4xf32>) outs(%[[Z]] : tensor<f32>)
+// CHECK-NOT: arith.mulf
+// CHECK: arith.addf
 // CHECK: %[[S1:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["reduction"]} ins(%arg1 : tensor<3xf32>) outs(%[[S0]] : tensor<f32>)
+// CHECK: arith.mulf
 // CHECK: return %[[S1]]
 func.func @sum_squares(%a: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<f32> {
   %0 = nn.sum_squares %a, %b : tensor<4x3xf32>, tensor<3xf32> -> tensor<f32>

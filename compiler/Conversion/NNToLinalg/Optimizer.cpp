@@ -14,29 +14,55 @@ Value hyperAt(OpBuilder &b, Location loc, Value hyper, int64_t i) {
   return b.create<tensor::ExtractOp>(loc, hyper, ValueRange{idx});
 }
 
-/// One reduction generic per input, each accumulating x * x into the previous
-/// one's result: every element read once, nothing squared in memory.
+/// acc (+)= sum of f(x) over x's dimensions from `keep` on: a generic whose
+/// first `keep` dimensions are parallel (acc's), the rest reductions.
+Value reduceTrailing(OpBuilder &b, Location loc, Value x, Value acc, unsigned keep, bool square) {
+  unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<AffineExpr> kept;
+  for (unsigned d = 0; d < keep; ++d)
+    kept.push_back(b.getAffineDimExpr(d));
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, kept, b.getContext())};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+  for (unsigned d = 0; d < keep; ++d)
+    iterators[d] = utils::IteratorType::parallel;
+  return b
+      .create<linalg::GenericOp>(loc, TypeRange{acc.getType()}, ValueRange{x}, ValueRange{acc}, maps, iterators,
+                                 [square](OpBuilder &nb, Location l, ValueRange args) {
+                                   Value v = square ? nb.create<arith::MulFOp>(l, args[0], args[0]) : args[0];
+                                   nb.create<linalg::YieldOp>(l, ValueRange{nb.create<arith::AddFOp>(l, args[1], v)});
+                                 })
+      .getResult(0);
+}
+
+/// The sum of every input's squares, each element read once and nothing
+/// squared in memory. An input of rank >= 2 is summed row by row first (one
+/// partial sum per row, rows in parallel), then its rows in order, into the
+/// running sum: the order of the additions is fixed by the shapes alone, so
+/// the norm does not depend on the thread count. A vector is summed directly.
 struct SumSquaresPattern : public OpConversionPattern<nn::SumSquaresOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(nn::SumSquaresOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = op.getResult().getType();
-    Value sum = filled(rewriter, loc, type, 0.0);
+    // Every matrix's row sums first, one after another (independent kernels,
+    // which the CPU runs as one parallel region), then the running sum.
+    SmallVector<Value> rowSums;
     for (Value input : adaptor.getInputs()) {
-      unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
-      SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank),
-                                     AffineMap::get(rank, 0, {}, rewriter.getContext())};
-      SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
-      sum = rewriter
-                .create<linalg::GenericOp>(loc, TypeRange{type}, ValueRange{input}, ValueRange{sum}, maps, iterators,
-                                           [](OpBuilder &b, Location l, ValueRange args) {
-                                             Value sq = b.create<arith::MulFOp>(l, args[0], args[0]);
-                                             b.create<linalg::YieldOp>(
-                                                 l, ValueRange{b.create<arith::AddFOp>(l, args[1], sq)});
-                                           })
-                .getResult(0);
+      auto inputType = cast<RankedTensorType>(input.getType());
+      unsigned rank = inputType.getRank();
+      if (rank < 2) {
+        rowSums.push_back(Value());
+        continue;
+      }
+      auto rowsType = RankedTensorType::get(inputType.getShape().drop_back(), type.getElementType());
+      rowSums.push_back(reduceTrailing(rewriter, loc, input, filled(rewriter, loc, rowsType, 0.0), rank - 1,
+                                       /*square=*/true));
     }
+    Value sum = filled(rewriter, loc, type, 0.0);
+    for (auto [input, rows] : llvm::zip(adaptor.getInputs(), rowSums))
+      sum = rows ? reduceTrailing(rewriter, loc, rows, sum, 0, /*square=*/false)
+                 : reduceTrailing(rewriter, loc, input, sum, 0, /*square=*/true);
     rewriter.replaceOp(op, sum);
     return success();
   }
