@@ -69,8 +69,9 @@ def ConvertNNToLinalg : Pass<"gptc-convert-nn-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers nn ops to linalg/tensor/arith/math on tensors";
   let options = [
     Option<"concatInPlace", "concat-in-place", "bool", /*default=*/"true",
-           "nn.concat as inserts into one tensor, so each part's producer writes its slice "
-           "(CPU); false: one elementwise generic that reads the part each element lies in "
+           "nn.concat as inserts into one tensor, so each part's producer writes its slice, "
+           "and nn.slice as a view read by its consumer (CPU); false: one elementwise generic "
+           "that reads the part each element lies in, and a slice copied through indices "
            "(GPU kernels take identity-layout buffers only)">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",

@@ -1,5 +1,6 @@
 // nn -> linalg on tensors, one case per op family.
 // RUN: gptc-opt %s -split-input-file --gptc-convert-nn-to-linalg | FileCheck %s
+// RUN: gptc-opt %s -split-input-file --gptc-convert-nn-to-linalg=concat-in-place=0 | FileCheck %s --check-prefix=GPU
 
 // Elementwise ops become one parallel linalg.generic each; constants become splats;
 // function arguments are marked read-only for bufferization.
@@ -295,14 +296,21 @@ func.func @scatter_add(%i: tensor<2x3xi32>, %u: tensor<2x3x4xf32>) -> tensor<5x4
 
 // -----
 
-// slice: a contiguous copy reading at index + start; pad: a select between the input and 0.
+// slice: a view (extract_slice) and an elementwise copy of it, which fusion
+// takes into the consumer; with concat-in-place=0 (the GPU, identity-layout
+// buffers only) a copy reading at index + start. pad: a select between the
+// input and 0.
 // CHECK-LABEL: func.func @slice_pad
-// CHECK: linalg.generic
-// CHECK: arith.addi %{{.*}}, %c2
-// CHECK: tensor.extract %arg0
+// CHECK: %[[PART:.*]] = tensor.extract_slice %arg0[0, 2] [3, 2] [1, 1] : tensor<3x6xf32> to tensor<3x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[PART]] : tensor<3x2xf32>)
 // CHECK: linalg.generic
 // CHECK: arith.subi
 // CHECK: arith.select
+// GPU-LABEL: func.func @slice_pad
+// GPU-NOT: tensor.extract_slice
+// GPU: linalg.generic
+// GPU: arith.addi %{{.*}}, %c2
+// GPU: tensor.extract %arg0
 func.func @slice_pad(%x: tensor<3x6xf32>) -> tensor<3x6xf32> {
   %0 = nn.slice %x {axis = 1 : i64, start = 2 : i64} : tensor<3x6xf32> -> tensor<3x2xf32>
   %1 = nn.pad %0 {axis = 1 : i64, start = 2 : i64} : tensor<3x2xf32> -> tensor<3x6xf32>

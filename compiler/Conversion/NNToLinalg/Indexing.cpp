@@ -111,6 +111,32 @@ struct SlicePattern : public OpConversionPattern<nn::SliceOp> {
   }
 };
 
+/// The part as a view (tensor.extract_slice: a subview once bufferized) and
+/// an elementwise copy of it, which fusion takes into the part's consumer:
+/// q, k and v's transposes into heads read the qkv projection in place (CPU;
+/// the GPU's kernels take identity-layout buffers only, so it keeps the
+/// copy above).
+struct SliceAsViewPattern : public OpConversionPattern<nn::SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets(rank, rewriter.getIndexAttr(0)), sizes, strides(rank, rewriter.getIndexAttr(1));
+    offsets[op.getAxis()] = rewriter.getIndexAttr(op.getStart());
+    for (int64_t d : type.getShape())
+      sizes.push_back(rewriter.getIndexAttr(d));
+    Value part = rewriter.create<tensor::ExtractSliceOp>(op.getLoc(), type, adaptor.getInput(), offsets, sizes,
+                                                         strides);
+    auto results = parallelGeneric(rewriter, op.getLoc(), ValueRange{part}, {}, TypeRange{type},
+                                   [](OpBuilder &, Location, ValueRange args) -> SmallVector<Value> {
+                                     return {args[0]};
+                                   });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 /// result[i] = input[..., i_axis - start, ...] inside the part, else 0; one
 /// pass writing every element (no copy into a view).
 struct PadPattern : public OpConversionPattern<nn::PadOp> {
@@ -396,10 +422,10 @@ struct DropoutPattern : public OpConversionPattern<nn::DropoutOp> {
 } // namespace
 
 void gptc::populateIndexingPatterns(RewritePatternSet &patterns, bool concatInPlace) {
-  patterns.add<GatherPattern, ScatterAddPattern, SlicePattern, PadPattern, MaskFillPattern, PaddingMaskPattern,
-               DropoutPattern>(patterns.getContext());
+  patterns.add<GatherPattern, ScatterAddPattern, PadPattern, MaskFillPattern, PaddingMaskPattern, DropoutPattern>(
+      patterns.getContext());
   if (concatInPlace)
-    patterns.add<ConcatPattern>(patterns.getContext());
+    patterns.add<ConcatPattern, SliceAsViewPattern>(patterns.getContext());
   else
-    patterns.add<ConcatAsOneGenericPattern>(patterns.getContext());
+    patterns.add<ConcatAsOneGenericPattern, SlicePattern>(patterns.getContext());
 }

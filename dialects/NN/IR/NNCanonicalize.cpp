@@ -87,7 +87,56 @@ struct SumOfPadsToConcat : public OpRewritePattern<AddOp> {
   }
 };
 
+/// reshape(slice(x)) -> slice(reshape(x)) when the slice cuts x's last axis
+/// at a multiple of D and the reshape only splits that axis into [H, D]: the
+/// heads of q, k and v (`heads(split(qkv, 3)[i])`) become a slice of the
+/// heads of qkv. The reshape of qkv is a view, and the slice, now next to the
+/// transpose that follows it, fuses with it into one kernel (it was a copy,
+/// then a transpose, with a reshape between them that no fusion crosses).
+struct SliceBeforeHeadsSplit : public OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op, PatternRewriter &rewriter) const override {
+    auto slice = op.getInput().getDefiningOp<SliceOp>();
+    if (!slice || !slice->hasOneUse())
+      return failure();
+    auto inType = cast<RankedTensorType>(slice.getInput().getType());
+    auto partType = cast<RankedTensorType>(slice.getResult().getType());
+    auto outType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t rank = partType.getRank();
+    if (slice.getAxis() != rank - 1 || outType.getRank() != rank + 1 || !inType.hasStaticShape() ||
+        !outType.hasStaticShape())
+      return failure();
+    ArrayRef<int64_t> part = partType.getShape(), out = outType.getShape();
+    if (part.drop_back() != out.drop_back(2))
+      return failure();
+    int64_t d = out.back(), width = inType.getShape().back();
+    if (d <= 0 || slice.getStart() % d != 0 || width % d != 0 || out[rank - 1] * d != part.back())
+      return failure();
+    SmallVector<int64_t> headsShape(inType.getShape().drop_back());
+    headsShape.append({width / d, d});
+    // q, k and v share one reshape of qkv (autodiff then sums their
+    // gradients before the reshape back, and the sum of pads is one concat).
+    auto headsType = RankedTensorType::get(headsShape, inType.getElementType());
+    Value heads;
+    for (Operation *user : slice.getInput().getUsers())
+      if (auto other = dyn_cast<ReshapeOp>(user); other && other.getResult().getType() == headsType &&
+                                                  other->getBlock() == op->getBlock() && other->isBeforeInBlock(op))
+        heads = other.getResult();
+    if (!heads) {
+      rewriter.setInsertionPointAfterValue(slice.getInput());
+      heads = rewriter.create<ReshapeOp>(op.getLoc(), headsType, slice.getInput());
+      rewriter.setInsertionPoint(op);
+    }
+    rewriter.replaceOpWithNewOp<SliceOp>(op, outType, heads, rank - 1, slice.getStart() / d);
+    return success();
+  }
+};
+
 } // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
+  patterns.add<SliceBeforeHeadsSplit>(context);
+}
 
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &patterns, MLIRContext *context) {
   patterns.add<SumOfPadsToConcat>(context);

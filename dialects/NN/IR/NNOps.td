@@ -121,6 +121,7 @@ def NN_ReshapeOp : NN_Op<"reshape", [Pure, DeclareOpInterfaceMethods<GradOpInter
   let results = (outs NN_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -86,3 +86,42 @@ func.func @not_a_concat(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>, %x: tensor<2x1
   %other = nn.add %s0, %x : tensor<2x12xf32>
   return %gap, %overlap, %twice, %other : tensor<2x12xf32>, tensor<2x12xf32>, tensor<2x12xf32>, tensor<2x12xf32>
 }
+
+// -----
+
+// The heads of q, k and v: reshape(slice(qkv)) -> slice(reshape(qkv)), the
+// three parts sharing one reshape of qkv (a view), so each slice meets its
+// transpose with no reshape between them.
+// CHECK-LABEL: func.func @heads_of_split
+// CHECK: %[[H:.*]] = nn.reshape %arg0 : tensor<2x8x24xf32> -> tensor<2x8x6x4xf32>
+// CHECK-NOT: nn.reshape
+// CHECK: nn.slice %[[H]] {axis = 2 : i64, start = 0 : i64} : tensor<2x8x6x4xf32> -> tensor<2x8x2x4xf32>
+// CHECK: nn.slice %[[H]] {axis = 2 : i64, start = 2 : i64} : tensor<2x8x6x4xf32> -> tensor<2x8x2x4xf32>
+func.func @heads_of_split(%qkv: tensor<2x8x24xf32>) -> (tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>) {
+  %q = nn.slice %qkv {axis = 2 : i64, start = 0 : i64} : tensor<2x8x24xf32> -> tensor<2x8x8xf32>
+  %k = nn.slice %qkv {axis = 2 : i64, start = 8 : i64} : tensor<2x8x24xf32> -> tensor<2x8x8xf32>
+  %qh = nn.reshape %q : tensor<2x8x8xf32> -> tensor<2x8x2x4xf32>
+  %kh = nn.reshape %k : tensor<2x8x8xf32> -> tensor<2x8x2x4xf32>
+  return %qh, %kh : tensor<2x8x2x4xf32>, tensor<2x8x2x4xf32>
+}
+
+// -----
+
+// Left alone: a slice that does not start at a multiple of the head size, a
+// reshape that regroups more than the sliced axis, a slice along another axis.
+// CHECK-LABEL: func.func @heads_of_split_not
+// CHECK: %[[A:.*]] = nn.slice %arg0 {axis = 2 : i64, start = 2 : i64}
+// CHECK: nn.reshape %[[A]] : tensor<2x8x8xf32> -> tensor<2x8x2x4xf32>
+// CHECK: %[[B:.*]] = nn.slice %arg0 {axis = 2 : i64, start = 8 : i64}
+// CHECK: nn.reshape %[[B]] : tensor<2x8x8xf32> -> tensor<16x2x4xf32>
+// CHECK: %[[C:.*]] = nn.slice %arg0 {axis = 1 : i64, start = 4 : i64}
+// CHECK: nn.reshape %[[C]] : tensor<2x4x24xf32> -> tensor<2x4x6x4xf32>
+func.func @heads_of_split_not(%qkv: tensor<2x8x24xf32>) -> (tensor<2x8x2x4xf32>, tensor<16x2x4xf32>, tensor<2x4x6x4xf32>) {
+  %a = nn.slice %qkv {axis = 2 : i64, start = 2 : i64} : tensor<2x8x24xf32> -> tensor<2x8x8xf32>
+  %ah = nn.reshape %a : tensor<2x8x8xf32> -> tensor<2x8x2x4xf32>
+  %b = nn.slice %qkv {axis = 2 : i64, start = 8 : i64} : tensor<2x8x24xf32> -> tensor<2x8x8xf32>
+  %bh = nn.reshape %b : tensor<2x8x8xf32> -> tensor<16x2x4xf32>
+  %c = nn.slice %qkv {axis = 1 : i64, start = 4 : i64} : tensor<2x8x24xf32> -> tensor<2x4x24xf32>
+  %ch = nn.reshape %c : tensor<2x4x24xf32> -> tensor<2x4x6x4xf32>
+  return %ah, %bh, %ch : tensor<2x8x2x4xf32>, tensor<16x2x4xf32>, tensor<2x4x6x4xf32>
+}
