@@ -9,12 +9,15 @@
 //
 // A run of kernels in one block becomes one omp.parallel:
 //   * consecutive omp.parallel ops join it, their work-shared loops in order;
-//   * a sequential scf.for nest between them joins it as an omp.single (one
-//     thread runs it; it was too small to share);
 //   * what lies between them moves out of the way when that cannot change
 //     what any kernel sees: ops without memory effects and memref.alloc move
 //     before the run, memref.dealloc after it, a memref.load before it when no
-//     kernel of the run writes that buffer. An alloc after a moved dealloc
+//     kernel of the run writes that buffer, and a small kernel (a sequential
+//     scf.for nest that gptc-parallelize-loops found too small to share) before
+//     it when it touches no buffer the run's kernels so far write, and writes
+//     none they read: it runs on the calling thread before the fork (as an
+//     omp.single inside the region it cost more than it saved on the MLP's
+//     40-microsecond steps). An alloc after a moved dealloc
 //     ends the run (both would be live at once: the buffer plan's peak would
 //     grow). Anything else (a GEMM call, a store, a loop with results) ends
 //     the run.
@@ -174,32 +177,47 @@ void removeBarriers(omp::ParallelOp region) {
 /// A run of kernels to become one parallel region, with what must move out
 /// of its way.
 struct Run {
-  SmallVector<Operation *> members;             // omp.parallel and scf.for ops, in order
+  SmallVector<Operation *> members;             // the omp.parallel ops, in order
   SmallVector<Operation *> before, after;       // ops to move before / after the run
-  llvm::SmallPtrSet<const void *, 8> written;         // buffers the run's kernels write (unknown: all)
-  bool writesUnknown = false, freedAny = false;
-  int regions = 0;
+  llvm::SmallPtrSet<const void *, 8> written, read; // buffers the run's kernels write / read
+  bool unknown = false, freedAny = false;          // unknown: a kernel touches memory it cannot name
 
   void addKernel(Operation *op) {
     members.push_back(op);
     Accesses a = Accesses::of(op);
-    writesUnknown |= a.unknown;
+    unknown |= a.unknown;
     written.insert(a.writes.begin(), a.writes.end());
-    regions += isa<omp::ParallelOp>(op);
+    read.insert(a.reads.begin(), a.reads.end());
   }
 };
 
-/// A sequential loop nest that may run as an omp.single: no results, and
-/// only memory it can name.
-bool isSmallKernel(Operation *op) {
+/// A small kernel that may run before the run: a sequential loop nest with
+/// no results that touches only memory it can name, none of which the run's
+/// kernels so far write, and writes nothing they read.
+bool isIndependentSmallKernel(const Run &run, Operation *op) {
   auto loop = dyn_cast<scf::ForOp>(op);
-  return loop && loop.getNumResults() == 0 && !Accesses::of(op).unknown;
+  if (!loop || loop.getNumResults() != 0 || run.unknown)
+    return false;
+  Accesses a = Accesses::of(op);
+  if (a.unknown)
+    return false;
+  for (const void *w : a.writes)
+    if (run.written.contains(w) || run.read.contains(w))
+      return false;
+  for (const void *r : a.reads)
+    if (run.written.contains(r))
+      return false;
+  return true;
 }
 
 /// Whether `op`, found after the run's last kernel, can move out of its way
 /// (recording where); false ends the run.
 bool moveAside(Run &run, Operation *op) {
   if (op->getNumRegions() == 0 && isMemoryEffectFree(op)) {
+    run.before.push_back(op);
+    return true;
+  }
+  if (isIndependentSmallKernel(run, op)) {
     run.before.push_back(op);
     return true;
   }
@@ -213,7 +231,7 @@ bool moveAside(Run &run, Operation *op) {
     return true;
   }
   if (auto load = dyn_cast<memref::LoadOp>(op))
-    if (!run.writesUnknown && !run.written.contains(rootBuffer(load.getMemRef()))) {
+    if (!run.unknown && !run.written.contains(rootBuffer(load.getMemRef()))) {
       run.before.push_back(op);
       return true;
     }
@@ -231,36 +249,22 @@ void merge(Run &run) {
   auto merged = b.create<omp::ParallelOp>(first->getLoc());
   Block *body = b.createBlock(&merged.getRegion());
   for (Operation *member : run.members) {
-    if (auto region = dyn_cast<omp::ParallelOp>(member)) {
-      Block &from = region.getRegion().front();
-      body->getOperations().splice(body->end(), from.getOperations(), from.begin(), std::prev(from.end()));
-      region.erase();
-      continue;
-    }
-    b.setInsertionPointToEnd(body);
-    auto single = b.create<omp::SingleOp>(member->getLoc(), omp::SingleClauseOps{});
-    Block *singleBody = b.createBlock(&single.getRegion());
-    member->moveBefore(singleBody, singleBody->end());
-    b.setInsertionPointToEnd(singleBody);
-    b.create<omp::TerminatorOp>(member->getLoc());
+    auto region = cast<omp::ParallelOp>(member);
+    Block &from = region.getRegion().front();
+    body->getOperations().splice(body->end(), from.getOperations(), from.begin(), std::prev(from.end()));
+    region.erase();
   }
   b.setInsertionPointToEnd(body);
   b.create<omp::TerminatorOp>(merged.getLoc());
 }
 
-/// Finds the runs of `block` and merges those with two kernels or more, one
-/// of them an omp.parallel.
+/// Finds the runs of `block` and merges those of two parallel regions or more.
 void mergeRuns(Block &block) {
   std::vector<Run> runs;
   std::optional<Run> current;
   auto close = [&] {
-    if (current) {
-      // Trailing small kernels would only delay the join: leave them out.
-      while (!current->members.empty() && !isa<omp::ParallelOp>(current->members.back()))
-        current->members.pop_back();
-      if (current->regions >= 1 && current->members.size() >= 2)
-        runs.push_back(std::move(*current));
-    }
+    if (current && current->members.size() >= 2)
+      runs.push_back(std::move(*current));
     current.reset();
   };
   for (Operation &op : block) {
@@ -271,17 +275,13 @@ void mergeRuns(Block &block) {
       current->addKernel(&op);
       continue;
     }
-    if (current && isSmallKernel(&op)) {
-      current->addKernel(&op);
-      continue;
-    }
     if (current && moveAside(*current, &op))
       continue;
     close();
   }
   close();
   for (Run &run : runs) {
-    // Ops moved aside after a trailing small kernel was dropped stay put.
+    // What was moved aside after the run's last region stays where it is.
     Operation *last = run.members.back();
     llvm::erase_if(run.before, [&](Operation *op) { return last->isBeforeInBlock(op); });
     llvm::erase_if(run.after, [&](Operation *op) { return last->isBeforeInBlock(op); });

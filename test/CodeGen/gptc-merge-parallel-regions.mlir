@@ -90,15 +90,16 @@ func.func @dependent(%a: memref<64xf32>, %b: memref<8x8xf32>) {
 
 // -----
 
-// A small sequential nest between two kernels joins the region as an
-// omp.single; it writes what the kernel after it reads, so it keeps its
-// barrier.
+// A small sequential nest between two kernels that touches nothing the
+// first one does moves before the region (it runs on the calling thread);
+// the kernel after it reads what it wrote and still comes after it.
 // CHECK-LABEL: func.func @small_kernel
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}}, %arg1
 // CHECK: omp.parallel {
 // CHECK-NEXT: omp.wsloop nowait {
-// CHECK: omp.single {
-// CHECK-NEXT: scf.for
 // CHECK: omp.wsloop nowait {
+// CHECK-NOT: omp.single
 func.func @small_kernel(%a: memref<64xf32>, %b: memref<4xf32>, %c: memref<64xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -247,6 +248,46 @@ func.func @same_global(%a: memref<64xf32>, %b: memref<64xf32>) {
     omp.wsloop {
       omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
         memref.store %one, %b[%i] : memref<64xf32>
+        omp.yield
+      }
+      omp.terminator
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// A small nest that reads what the kernel before it wrote ends the run.
+// CHECK-LABEL: func.func @small_kernel_after
+// CHECK: omp.parallel {
+// CHECK: scf.for
+// CHECK: omp.parallel {
+func.func @small_kernel_after(%a: memref<64xf32>, %b: memref<4xf32>, %c: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c64 = arith.constant 64 : index
+  %one = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %one, %a[%i] : memref<64xf32>
+        omp.yield
+      }
+      omp.terminator
+    }
+    omp.terminator
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %v = memref.load %a[%i] : memref<64xf32>
+    memref.store %v, %b[%i] : memref<4xf32>
+  }
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c64) step (%c1) {
+        memref.store %one, %c[%i] : memref<64xf32>
         omp.yield
       }
       omp.terminator
