@@ -90,12 +90,24 @@ def MatmulToRuntimeCalls : Pass<"gptc-matmul-to-runtime-calls", "mlir::ModuleOp"
     fill is removed and the GEMM overwrites C (accumulate = 0). The GPU path
     calls `gptc_cuda_gemm_f32` instead (runtime-prefix=gptc_cuda_gemm), with
     the same arguments, which are then device pointers.
+
+    Epilogues (option epilogues): a 2-D matmul followed by the linalg.generic
+    tagged gptc.gemm_epilogue that reads its C (gptc-form-fusion-groups), with
+    nothing between them that touches memory but allocations and frees of
+    other buffers, becomes one call `@gptc_gemm_epilogue_f32(..., fn,
+    context)`: the generic is outlined into a function `fn` (context, row,
+    col, rows, cols) that runs it on one tile, and the runtime calls it on
+    each tile of C as soon as the tile is complete. `context` is an array of
+    the generic's operand addresses.
   }];
   let options = [
     Option<"runtimePrefix", "runtime-prefix", "std::string", /*default=*/"\"gptc_gemm\"",
-           "name of the runtime's GEMM without the _f32/_f64 suffix">
+           "name of the runtime's GEMM without the _f32/_f64 suffix">,
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "outline tagged epilogues into the GEMM call (<prefix>_epilogue_f32)">
   ];
-  let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect"];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect", "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect"];
 }
 
 def EmitEntryPoints : Pass<"gptc-emit-entry-points", "mlir::ModuleOp"> {
@@ -117,7 +129,14 @@ def FuseElementwise : Pass<"gptc-fuse-elementwise", "mlir::ModuleOp"> {
   let description = [{
     Like linalg's elementwise fusion, restricted to consumers whose loops are all
     parallel, so matmuls stay named ops that lower to the runtime's GEMM.
+    A producer with several uses is recomputed in each when it is cheap
+    (docs/fusion.md, "Recompute or store"), unless gemm-epilogues is set and it
+    is the only reader of a GEMM's output (it will be the GEMM's epilogue).
   }];
+  let options = [
+    Option<"gemmEpilogues", "gemm-epilogues", "bool", /*default=*/"false",
+           "store, not recompute, producers that will be GEMM epilogues">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
@@ -214,9 +233,12 @@ def FormFusionGroups : Pass<"gptc-form-fusion-groups", "mlir::ModuleOp"> {
   }];
   let options = [
     Option<"remarks", "remarks", "bool", /*default=*/"false",
-           "explain, as remarks, every op that stays out of its producer's group">
+           "explain, as remarks, every op that stays out of its producer's group">,
+    Option<"gemmEpilogues", "gemm-epilogues", "bool", /*default=*/"false",
+           "an elementwise op that alone reads a 2-D GEMM's output joins the GEMM's "
+           "group as its epilogue (collapsed to the GEMM's [M, N]; tagged gptc.gemm_epilogue)">
   ];
-  let dependentDialects = ["gptc::nn::NNDialect"];
+  let dependentDialects = ["gptc::nn::NNDialect", "mlir::tensor::TensorDialect"];
 }
 
 def FormAttention : Pass<"gptc-form-attention", "mlir::ModuleOp"> {

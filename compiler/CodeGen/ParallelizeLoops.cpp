@@ -14,6 +14,9 @@
 // cannot widen (measured: the exp over [128, 24, 5898] logits ran as scalar
 // code with a division per element).
 //
+// A function tagged gptc.serial (one the runtime calls from its threads: a
+// GEMM epilogue) keeps every nest sequential.
+//
 // Each iteration of a parallel loop writes its own elements and reduces over
 // its own dimensions, so the result does not depend on how iterations are
 // split among threads: training is bit-identical for any thread count.
@@ -137,11 +140,15 @@ struct ParallelizeLoopsPass : public gptc::impl::ParallelizeLoopsBase<Paralleliz
   using Base::Base;
   void runOnOperation() override {
     SmallVector<scf::ParallelOp> sequential, parallel;
+    // A function the runtime calls from its own threads (a GEMM epilogue)
+    // runs sequentially.
     getOperation()->walk([&](scf::ParallelOp loop) {
       if (loop.getNumResults() != 0)
         return;
+      auto fn = loop->getParentOfType<func::FuncOp>();
+      bool serial = fn && fn->hasAttr("gptc.serial");
       bool nested = loop->getParentOfType<scf::ParallelOp>() || loop->getParentOfType<scf::ForOp>();
-      if (nested || workOf(loop) < minWork)
+      if (serial || nested || workOf(loop) < minWork)
         sequential.push_back(loop);
       else
         parallel.push_back(loop);

@@ -17,13 +17,26 @@
 //     it would no longer dominate that use), or when its body reads a group
 //     value by tensor.extract (an arbitrary row, not its own).
 //   * A linalg.fill whose only user is a reduction belongs to that reduction.
+//   * GEMM epilogues (option gemm-epilogues, the CPU): an all-parallel
+//     linalg.generic that is the only reader of a 2-D GEMM's output (through
+//     reshapes), reads it element for element and writes outputs of the same
+//     [M, N] elements joins the GEMM's group. It is first collapsed to the
+//     GEMM's two dimensions ([12, 64, 384] -> [768, 384]) and tagged
+//     gptc.gemm_epilogue: the runtime's GEMM runs it on each tile of C it
+//     finishes, while the tile is in cache (gptc-matmul-to-runtime-calls).
+//     Its body may read other operands by any projection of the two
+//     dimensions (a bias by column, a residual element by element),
+//     constants and scalars (a dropout's seed); no tensor from outside.
 //
 // The group's results are the values used outside it. With --remarks (the
 // pass option `remarks`), every op that could not join its producer's group
 // says why.
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace gptc {
@@ -65,6 +78,44 @@ int64_t maxRows(linalg::LinalgOp op) {
   return rows;
 }
 
+bool is2DGemm(Operation *op) {
+  return isa_and_nonnull<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op);
+}
+
+/// The op that reads the 2-D GEMM output `value`, looking through reshapes,
+/// when each value on the way has one use (else null); `read` is the value
+/// it reads.
+Operation *soleConsumer(Value value, Value &read) {
+  while (value.hasOneUse()) {
+    Operation *user = *value.getUsers().begin();
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user)) {
+      read = value;
+      return user;
+    }
+    value = user->getResult(0);
+  }
+  return nullptr;
+}
+
+/// Why `op` cannot run on any [rows, cols] tile of its iteration space on its
+/// own, or "": all loops parallel, outputs written element for element, and
+/// its body reads nothing from outside but its operands, constants and
+/// scalars (a dropout's seed; the outlined epilogue receives them).
+std::string whyNotTileable(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp>(op) || op.getNumReductionLoops() != 0)
+    return "it is not an elementwise linalg.generic";
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (!op.getMatchingIndexingMap(&init).isIdentity())
+      return "it writes its output other than element for element";
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(op->getRegion(0), captured);
+  if (!llvm::all_of(captured, [](Value v) {
+        Type type = v.getType();
+        return type.isIndex() || (type.isIntOrFloat() && type.getIntOrFloatBitWidth() <= 64);
+      }))
+    return "its body reads a tensor from outside it";
+  return "";
+}
 struct Group {
   std::string kind;
   int64_t rows = 0;
@@ -76,12 +127,93 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
   using Base::Base;
 
   void runOnOperation() override {
-    getOperation().walk([&](func::FuncOp fn) { formGroups(fn.getBody().front()); });
+    getOperation().walk([&](func::FuncOp fn) {
+      if (gemmEpilogues)
+        prepareGemmEpilogues(fn.getBody().front());
+      formGroups(fn.getBody().front());
+    });
   }
 
   void remark(Operation *op, const Twine &why) {
     if (remarks)
       op->emitRemark() << "not fused with its producer: " << why;
+  }
+
+  /// Finds the elementwise ops that become GEMM epilogues, collapses each to
+  /// its GEMM's [M, N] and tags it gptc.gemm_epilogue (see the file comment).
+  void prepareGemmEpilogues(Block &block) {
+    SmallVector<Operation *> gemms;
+    for (Operation &op : block)
+      if (is2DGemm(&op) && cast<linalg::LinalgOp>(op).hasPureTensorSemantics())
+        gemms.push_back(&op);
+    IRRewriter rewriter(block.getParentOp()->getContext());
+    for (Operation *gemm : gemms) {
+      Value read;
+      Operation *consumer = soleConsumer(gemm->getResult(0), read);
+      if (!consumer) {
+        if (remarks && !gemm->getResult(0).use_empty())
+          gemm->emitRemark() << "no epilogue: the GEMM's output has several users (one may be the backward pass)";
+        continue;
+      }
+      auto op = dyn_cast<linalg::LinalgOp>(consumer);
+      std::string why = op ? whyNotTileable(op) : "it is not a linalg op";
+      SmallVector<int64_t> ranges;
+      if (op)
+        ranges = op.getStaticLoopRanges();
+      int64_t rank = ranges.size();
+      ArrayRef<int64_t> gemmShape = cast<RankedTensorType>(gemm->getResult(0).getType()).getShape();
+      int64_t rows = 1;
+      for (int64_t d = 0; d + 1 < rank; ++d)
+        rows *= ranges[d];
+      SmallVector<ReassociationIndices> fold(2);
+      for (int64_t d = 0; d + 1 < rank; ++d)
+        fold[0].push_back(d);
+      fold[1].push_back(rank - 1);
+      if (!why.empty()) {
+      } else if (rank < 2 || llvm::any_of(ranges, ShapedType::isDynamic) || rows != gemmShape[0] ||
+                 ranges.back() != gemmShape[1]) {
+        why = "its iteration space is not the GEMM's [M, N] rows";
+      } else if (llvm::any_of(op->getOpOperands(), [&](OpOperand &operand) {
+                   return operand.get() == read && !op.getMatchingIndexingMap(&operand).isIdentity();
+                 })) {
+        why = "it reads the GEMM's output other than element for element";
+      } else if (rank > 2 && !linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), fold)) {
+        why = "an operand's indexing cannot be collapsed to the GEMM's two dimensions";
+      }
+      if (!why.empty()) {
+        remark(consumer, "no GEMM epilogue: " + why);
+        continue;
+      }
+      auto epilogue = cast<linalg::GenericOp>(consumer);
+      if (rank > 2) {
+        rewriter.setInsertionPoint(epilogue);
+        FailureOr<linalg::CollapseResult> collapsed = linalg::collapseOpIterationDims(op, fold, rewriter);
+        if (failed(collapsed)) {
+          remark(consumer, "no GEMM epilogue: it could not be collapsed to the GEMM's two dimensions");
+          continue;
+        }
+        rewriter.replaceOp(epilogue, collapsed->results);
+        epilogue = cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
+        // collapse_shape(expand_shape(C)) back to C: the epilogue reads the
+        // GEMM's output itself. The reshapes then have no users.
+        for (OpOperand *input : epilogue.getDpsInputOperands()) {
+          Value source = input->get();
+          SmallVector<Operation *> reshapes;
+          while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(source.getDefiningOp()) &&
+                 source.hasOneUse()) {
+            reshapes.push_back(source.getDefiningOp());
+            source = source.getDefiningOp()->getOperand(0);
+          }
+          if (source.getDefiningOp() != gemm || source.getType() != input->get().getType())
+            continue;
+          input->set(source);
+          for (Operation *reshape : reshapes)
+            rewriter.eraseOp(reshape);
+        }
+      }
+      if (llvm::is_contained(epilogue->getOperands(), gemm->getResult(0)))
+        epilogue->setAttr("gptc.gemm_epilogue", rewriter.getUnitAttr());
+    }
   }
 
   /// Why `op` cannot join `group`, or "" when it can (then `rows` is the
@@ -170,8 +302,17 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
             producerGroup = g;
             latest = position[def];
           }
+      if (op->hasAttr("gptc.gemm_epilogue")) {
+        for (Value operand : op->getOperands())
+          if (Operation *def = operand.getDefiningOp(); is2DGemm(def))
+            add(groupOf.lookup(def), op);
+        if (groupOf.lookup(op))
+          continue;
+        op->removeAttr("gptc.gemm_epilogue");
+      }
       if (producerGroup && producerGroup->kind == "gemm") {
-        remark(op, "its producer is a GEMM, and the runtime's GEMM takes no epilogue yet");
+        if (!gemmEpilogues) // else prepareGemmEpilogues said why it is no epilogue
+          remark(op, "its producer is a GEMM, and this target's GEMM takes no epilogue");
         producerGroup = nullptr;
       }
       Group *target = nullptr;

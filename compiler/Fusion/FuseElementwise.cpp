@@ -9,7 +9,12 @@
 // stored) when recomputing it costs no more than reading it back: it moves
 // data (a broadcast, a transpose, a copy) or does at most
 // kMaxRecomputedArith cheap arithmetic ops per element (no math-dialect
-// function: an exp or a tanh per consumer costs more than a load).
+// function: an exp or a tanh per consumer costs more than a load). With
+// gemm-epilogues (the CPU), a producer that reads a GEMM's output alone is
+// stored, not recomputed: it becomes the GEMM's epilogue
+// (gptc-form-fusion-groups), computed while the GEMM's tile is in cache, and
+// its consumers then read one buffer (the sum) instead of two (C and the
+// other addend).
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -47,12 +52,33 @@ bool cheapToRecompute(Operation *producer) {
   return arith <= kMaxRecomputedArith;
 }
 
+/// Whether `op` is the only reader of a 2-D GEMM's output (looking through
+/// reshapes): a GEMM epilogue to be.
+bool readsSoleGemmOutput(Operation *op) {
+  for (Value operand : op->getOperands()) {
+    while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(operand.getDefiningOp()) &&
+           operand.hasOneUse())
+      operand = operand.getDefiningOp()->getOperand(0);
+    if (isa_and_nonnull<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(
+            operand.getDefiningOp()) &&
+        operand.hasOneUse())
+      return true;
+  }
+  return false;
+}
+
 struct FuseElementwisePass : public gptc::impl::FuseElementwiseBase<FuseElementwisePass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    linalg::ControlFusionFn control = [](OpOperand *fused) {
+    bool keepEpilogues = gemmEpilogues;
+    linalg::ControlFusionFn control = [keepEpilogues](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && allParallel(fused->getOwner()) && (producer->hasOneUse() || cheapToRecompute(producer));
+      if (!producer || !allParallel(fused->getOwner()))
+        return false;
+      if (producer->hasOneUse())
+        return true;
+      return cheapToRecompute(producer) && !(keepEpilogues && readsSoleGemmOutput(producer));
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, control);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, [](OpOperand *) { return false; });

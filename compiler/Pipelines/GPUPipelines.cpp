@@ -53,6 +53,7 @@ void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
   bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
   MatmulToRuntimeCallsOptions gemm;
   gemm.runtimePrefix = "gptc_cuda_gemm";
+  gemm.epilogues = false; // cuBLAS takes no callback
   pm.addPass(createMatmulToRuntimeCalls(gemm));
   pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops());
   pm.addNestedPass<func::FuncOp>(createGpuSinkHostScalars());

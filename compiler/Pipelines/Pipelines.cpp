@@ -71,7 +71,9 @@ void buildLowerToLinalgPipeline(OpPassManager &pm, const LowerToLinalgOptions &o
   convert.concatInPlace = options.concatInPlace;
   pm.addPass(createConvertNNToLinalg(convert));
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createFuseElementwise());
+  FuseElementwiseOptions fuse;
+  fuse.gemmEpilogues = options.gemmEpilogues;
+  pm.addPass(createFuseElementwise(fuse));
   // No CSE here: it would merge the identical `fill(0) -> tensor.empty`
   // accumulators of different matmuls and reductions into one tensor, and
   // bufferization would then copy it for every writer. (CSE already ran on nn.)
@@ -80,6 +82,7 @@ void buildLowerToLinalgPipeline(OpPassManager &pm, const LowerToLinalgOptions &o
 void buildFusionPipeline(OpPassManager &pm, const FusionOptions &options) {
   FormFusionGroupsOptions form;
   form.remarks = options.remarks;
+  form.gemmEpilogues = options.gemmEpilogues;
   pm.addPass(createFormFusionGroups(form));
 }
 

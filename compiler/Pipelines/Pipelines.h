@@ -58,12 +58,18 @@ struct LowerToLinalgOptions : mlir::PassPipelineOptions<LowerToLinalgOptions> {
   Option<bool> concatInPlace{*this, "concat-in-place",
                              llvm::cl::desc("concat parts computed in their slices (CPU); false: one generic (GPU)"),
                              llvm::cl::init(true)};
+  Option<bool> gemmEpilogues{*this, "gemm-epilogues",
+                             llvm::cl::desc("keep GEMM epilogues stored, not recomputed (CPU)"),
+                             llvm::cl::init(false)};
 };
 void buildLowerToLinalgPipeline(mlir::OpPassManager &pm, const LowerToLinalgOptions &options);
 
 struct FusionOptions : mlir::PassPipelineOptions<FusionOptions> {
   Option<bool> remarks{*this, "remarks", llvm::cl::desc("explain every op left out of its producer's group"),
                        llvm::cl::init(false)};
+  Option<bool> gemmEpilogues{*this, "gemm-epilogues",
+                             llvm::cl::desc("elementwise consumers of GEMMs join them as epilogues (CPU)"),
+                             llvm::cl::init(false)};
 };
 void buildFusionPipeline(mlir::OpPassManager &pm, const FusionOptions &options);
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const LowerToLLVMOptions &options);

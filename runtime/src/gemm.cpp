@@ -343,6 +343,20 @@ __attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, in
   }
 }
 
+/// The compiled elementwise consumer of C (a bias, an activation, a residual
+/// add), run on each block of C right after its last K block is added, while
+/// the block is in cache. Row indices are offset by `rowBase` (product i of a
+/// batch is rows [i m, (i + 1) m) of the stacked outputs).
+struct Epilogue {
+  gptc_gemm_epilogue_fn fn = nullptr;
+  intptr_t context = 0;
+  int64_t rowBase = 0;
+  void operator()(int64_t row, int64_t col, int64_t rows, int64_t cols) const {
+    if (fn && rows > 0 && cols > 0)
+      fn(context, rowBase + row, col, rows, cols);
+  }
+};
+
 /// Whether A's micro-panels are packed: packing pays off only when each A
 /// panel meets many B panels (up to 16, nc <= 512, reading A in place measured
 /// as fast or faster here, bench/gemm.sh, and for a narrow layer packing costs
@@ -359,9 +373,11 @@ bool packsA(const Matrix<T> &a, int64_t nc) {
 /// row strip (MR rows, left to right: streams the prefetchers follow). The
 /// other order (B micro-panel outer, C tiles down a column) measured 165-175
 /// instead of 180-193 GFLOP/s per core on the 6x6x384 GPT's projections.
+/// `epilogue` (the last K block only) runs on each MC-row block once it is done.
 template <typename T>
 void rowsTimesPackedB(const Matrix<T> &a, const T *packedB, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
-                      int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite) {
+                      int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
+                      const Epilogue *epilogue = nullptr) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedAScratch;
   bool packA_ = packsA(a, nc);
@@ -376,25 +392,34 @@ void rowsTimesPackedB(const Matrix<T> &a, const T *packedB, T *c, int64_t ldc, i
         tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0, packedB + jr * kc,
                 c + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols);
       }
+    if (epilogue)
+      (*epilogue)(i0, j0, mc, nc);
   }
 }
 
 /// C[0:m, j0:j0+nc) (+)= A[0:m, p0:p0+kc) B[p0:p0+kc, j0:j0+nc) with all of
 /// A's rows already packed (packedA; null: A is read in place): packs that
-/// block of B, then meets it with every A micro-panel.
+/// block of B, then meets it with every A micro-panel. `epilogue` (the last K
+/// block only) runs on each MC-row block of the columns once it is done.
 template <typename T>
 void packedATimesColumns(const Matrix<T> &a, const T *packedA, const Matrix<T> &b, T *c, int64_t ldc, int64_t m,
-                         int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite) {
+                         int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
+                         const Epilogue *epilogue) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedBScratch;
   T *packedB = packedBScratch.get((size_t)(nc + K::NR) * kc);
   packB(b, p0, kc, j0, nc, packedB);
-  for (int64_t ir = 0; ir < m; ir += K::MR)
-    for (int64_t jr = 0; jr < nc; jr += K::NR) {
-      int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, nc - jr);
-      tile<T>(packedA != nullptr, overwrite, kc, packedA ? packedA + ir * kc : nullptr, a, ir, p0,
-              packedB + jr * kc, c + ir * ldc + j0 + jr, ldc, rows, cols);
-    }
+  for (int64_t i0 = 0; i0 < m; i0 += K::MC) {
+    int64_t iEnd = std::min<int64_t>(m, i0 + K::MC);
+    for (int64_t ir = i0; ir < iEnd; ir += K::MR)
+      for (int64_t jr = 0; jr < nc; jr += K::NR) {
+        int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, nc - jr);
+        tile<T>(packedA != nullptr, overwrite, kc, packedA ? packedA + ir * kc : nullptr, a, ir, p0,
+                packedB + jr * kc, c + ir * ldc + j0 + jr, ldc, rows, cols);
+      }
+    if (epilogue)
+      (*epilogue)(i0, j0, iEnd - i0, nc);
+  }
 }
 
 /// The column blocks of a product: equal blocks of at most the blocking's nc
@@ -411,7 +436,7 @@ int64_t equalColumnBlock(int64_t n, const Blocking<T> &blocking) {
 /// the block, so the split does not change results.
 template <typename T>
 void gemmBlock(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
-               int64_t k, int64_t jBegin, int64_t jEnd, bool accumulate) {
+               int64_t k, int64_t jBegin, int64_t jEnd, bool accumulate, const Epilogue &epilogue = {}) {
   using K = Kernel<T>;
   const Blocking<T> blocking = Blocking<T>::of(k);
   thread_local AlignedScratch<T> packedBScratch;
@@ -422,7 +447,8 @@ void gemmBlock(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_
     for (int64_t p0 = 0; p0 < k; p0 += blocking.kc) {
       int64_t kc = std::min<int64_t>(blocking.kc, k - p0);
       packB(b, p0, kc, j0, nc, packedB);
-      rowsTimesPackedB(a, packedB, c, ldc, iBegin, iEnd, p0, kc, j0, nc, !accumulate && p0 == 0);
+      rowsTimesPackedB(a, packedB, c, ldc, iBegin, iEnd, p0, kc, j0, nc, !accumulate && p0 == 0,
+                       p0 + kc == k ? &epilogue : nullptr);
     }
   }
 }
@@ -459,13 +485,14 @@ struct TaskSplit {
 /// thread count or the schedule, so results do not depend on them; K blocks
 /// are separated by barriers, so their sums come in order.
 template <typename T>
-void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k, bool accumulate) {
+void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, int64_t k, bool accumulate,
+          const Epilogue &epilogue) {
   using K = Kernel<T>;
   gptc::ThreadPool &pool = gptc::ThreadPool::instance();
   int threads = pool.size();
   bool byColumns = n > m;
   if (threads <= 1 || (byColumns ? n <= K::NR : m <= K::MR) || m * n * k < (1 << 20)) {
-    gemmBlock(a, b, c, n, 0, m, k, 0, n, accumulate);
+    gemmBlock(a, b, c, n, 0, m, k, 0, n, accumulate, epilogue);
     return;
   }
   const Blocking<T> blocking = Blocking<T>::of(k);
@@ -490,7 +517,7 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
         gptc::ThreadPool::barrier();
         for (int64_t task; (task = next[s].fetch_add(1)) < rows.count;)
           rowsTimesPackedB(a, packedB, c, n, task * rows.size, std::min<int64_t>(m, (task + 1) * rows.size), p0, kc,
-                           j0, nc, !accumulate && p0 == 0);
+                           j0, nc, !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr);
         if (s + 1 < slabs)
           gptc::ThreadPool::barrier(); // the next slab repacks B
       }
@@ -518,7 +545,7 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
       for (int64_t task; (task = next[s].fetch_add(1)) < columns.count;) {
         int64_t j0 = task * columns.size;
         packedATimesColumns(a, packedA, b, c, n, m, p0, kc, j0, std::min<int64_t>(columns.size, n - j0),
-                            !accumulate && p0 == 0);
+                            !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr);
       }
       if (s + 1 < kBlocks)
         gptc::ThreadPool::barrier(); // the next K block repacks A and adds to C
@@ -528,17 +555,27 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
 
 template <typename T>
 void batchedGemm(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
-                 intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
+                 intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate, gptc_gemm_epilogue_fn epilogueFn = nullptr,
+                 intptr_t epilogueContext = 0) {
   const T *A = reinterpret_cast<const T *>(a);
   const T *B = reinterpret_cast<const T *>(b);
   T *C = reinterpret_cast<T *>(c);
+  if (batch <= 0 || m <= 0 || n <= 0)
+    return;
+  if (k <= 0) { // an empty sum: C stays (accumulate) or becomes 0
+    if (!accumulate)
+      std::fill(C, C + batch * m * n, T(0));
+    Epilogue{epilogueFn, epilogueContext, 0}(0, 0, batch * m, n);
+    return;
+  }
   auto one = [&](intptr_t i, bool threaded) {
     Matrix<T> ma{A + i * m * k, m, k, ta != 0, ta ? m : k};
     Matrix<T> mb{B + i * k * n, k, n, tb != 0, tb ? k : n};
+    Epilogue epilogue{epilogueFn, epilogueContext, i * m};
     if (threaded)
-      gemm<T>(ma, mb, C + i * m * n, m, n, k, accumulate != 0);
+      gemm<T>(ma, mb, C + i * m * n, m, n, k, accumulate != 0, epilogue);
     else
-      gemmBlock<T>(ma, mb, C + i * m * n, n, 0, m, k, 0, n, accumulate != 0);
+      gemmBlock<T>(ma, mb, C + i * m * n, n, 0, m, k, 0, n, accumulate != 0, epilogue);
   };
   // Many small products (attention's per-head matmuls): one product per task,
   // each computed whole by one thread, so results do not depend on the split.
@@ -596,4 +633,16 @@ extern "C" void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch
 extern "C" void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
                               intptr_t n, intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
   batchedGemm<double>(a, b, c, batch, m, n, k, ta, tb, accumulate);
+}
+
+extern "C" void gptc_gemm_epilogue_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                                       intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate,
+                                       gptc_gemm_epilogue_fn epilogue, intptr_t context) {
+  batchedGemm<float>(a, b, c, batch, m, n, k, ta, tb, accumulate, epilogue, context);
+}
+
+extern "C" void gptc_gemm_epilogue_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                                       intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate,
+                                       gptc_gemm_epilogue_fn epilogue, intptr_t context) {
+  batchedGemm<double>(a, b, c, batch, m, n, k, ta, tb, accumulate, epilogue, context);
 }

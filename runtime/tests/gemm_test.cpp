@@ -155,3 +155,68 @@ TEST(Gemm, StridedViewsMatchNaiveLoops) {
 }
 
 } // namespace
+
+namespace {
+
+// gptc_gemm_epilogue_*: the epilogue runs once per element of C, on tiles
+// that are complete (the element already holds its final sum), for the row
+// split, the column split, the single-thread path, a batch and k = 0.
+template <typename T>
+struct EpilogueRecord {
+  const T *c;
+  int64_t n;
+  T *seen;         // C's element when the epilogue ran on it
+  int *calls;      // how many times it ran on each element
+};
+
+template <typename T>
+void recordEpilogue(intptr_t context, intptr_t row, intptr_t col, intptr_t rows, intptr_t cols) {
+  auto *record = reinterpret_cast<EpilogueRecord<T> *>(context);
+  for (intptr_t i = row; i < row + rows; ++i)
+    for (intptr_t j = col; j < col + cols; ++j) {
+      record->seen[i * record->n + j] = record->c[i * record->n + j];
+      ++record->calls[i * record->n + j];
+    }
+}
+
+template <typename T>
+void checkEpilogue(int64_t batch, int64_t m, int64_t n, int64_t k, bool ta, bool tb, bool accumulate) {
+  std::vector<T> a(batch * m * k), b(batch * k * n), c(batch * m * n), plain;
+  for (size_t i = 0; i < a.size(); ++i) a[i] = (T)gptc::normalAt(5, 1, i);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = (T)gptc::normalAt(5, 2, i);
+  for (size_t i = 0; i < c.size(); ++i) c[i] = (T)gptc::normalAt(5, 3, i);
+  plain = c;
+  auto fn = sizeof(T) == 4 ? gptc_gemm_f32 : gptc_gemm_f64;
+  fn((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)plain.data(), batch, m, n, k, ta, tb, accumulate);
+  std::vector<T> seen(c.size(), T(-12345));
+  std::vector<int> calls(c.size(), 0);
+  EpilogueRecord<T> record{c.data(), n, seen.data(), calls.data()};
+  auto withEpilogue = sizeof(T) == 4 ? gptc_gemm_epilogue_f32 : gptc_gemm_epilogue_f64;
+  withEpilogue((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)c.data(), batch, m, n, k, ta, tb, accumulate,
+               recordEpilogue<T>, (intptr_t)&record);
+  ASSERT_EQ(0, std::memcmp(c.data(), plain.data(), c.size() * sizeof(T))) << "the epilogue changed the product";
+  for (size_t i = 0; i < c.size(); ++i) {
+    ASSERT_EQ(1, calls[i]) << "element " << i;
+    ASSERT_EQ(c[i], seen[i]) << "element " << i << " was not final when the epilogue ran";
+  }
+}
+
+TEST(Gemm, EpilogueRunsOnceOnFinishedTiles) {
+  for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
+           {1, 700, 96, 900},  // row split, three K blocks
+           {1, 96, 700, 900},  // column split, three K blocks
+           {1, 10, 30, 784},   // one thread's path (small)
+           {1, 1000, 600, 530},
+           {3, 5, 33, 17},     // a batch: rows stacked
+           {1, 7, 9, 0}})      // k = 0: C = 0 or unchanged, then the epilogue
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (bool accumulate : {false, true}) {
+          SCOPED_TRACE(testing::Message() << batch << "x" << m << "x" << n << "x" << k << " ta=" << ta
+                                          << " tb=" << tb << " accumulate=" << accumulate);
+          checkEpilogue<float>(batch, m, n, k, ta, tb, accumulate);
+          checkEpilogue<double>(batch, m, n, k, ta, tb, accumulate);
+        }
+}
+
+} // namespace

@@ -122,3 +122,26 @@ func.func @unknown_bounds(%a: memref<?xf32>, %n: index, %m: index) {
   }
   return
 }
+
+// -----
+
+// A function the runtime calls from its own threads (a GEMM epilogue,
+// tagged gptc.serial): even a big nest stays sequential.
+// CHECK-LABEL: func.func @serial
+// CHECK-NOT: scf.parallel
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @serial(%a: memref<256x128xf32>) attributes {gptc.serial} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c256, %c128) step (%c1, %c1) {
+    memref.store %one, %a[%i, %j] : memref<256x128xf32>
+    scf.reduce
+  }
+  return
+}

@@ -2,6 +2,13 @@
 // scalar loops: GEMMs dominate a training step, everything around them is what
 // the compiler fuses. Runs on buffers, after deallocation is placed, so passing
 // raw pointers cannot confuse buffer analyses.
+//
+// A matmul with an epilogue (the elementwise op tagged gptc.gemm_epilogue by
+// gptc-form-fusion-groups) becomes one call: the epilogue is outlined
+// (GemmEpilogue.h) and the runtime runs it on each tile of C as the tile is
+// finished, so C is read back from cache, not memory, and the epilogue is no
+// loop nest (no parallel region) of its own.
+#include "compiler/Conversion/LinalgToRuntimeCalls/GemmEpilogue.h"
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -52,17 +59,74 @@ linalg::FillOp zeroFillBefore(Operation *gemm) {
   return fill;
 }
 
-func::FuncOp declareGemm(ModuleOp module, StringRef name) {
+/// (a, b, c, batch, m, n, k, transpose_a, transpose_b, accumulate), and for
+/// the epilogue form (..., epilogue function, context address).
+func::FuncOp declareGemm(ModuleOp module, StringRef name, FunctionType epilogueType = {}) {
   if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
   OpBuilder b(module.getBodyRegion());
   b.setInsertionPointToStart(module.getBody());
   Type index = b.getIndexType();
-  // (a, b, c, batch, m, n, k, transpose_a, transpose_b, accumulate)
   SmallVector<Type> args(10, index);
+  if (epilogueType)
+    args.append({epilogueType, index});
   auto f = b.create<func::FuncOp>(module.getLoc(), name, b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
+}
+
+/// The buffer `v` is a view of (through view-like ops), or `v`.
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// The epilogue of `gemm` (2-D, its output `c`): the next linalg.generic
+/// tagged gptc.gemm_epilogue, when it uses `c` element for element, writes
+/// none of the GEMM's inputs, and only allocations, pure ops and frees of
+/// buffers the epilogue does not use lie between them. The GEMM then runs
+/// where the epilogue was, and the frees between them (`delayed`: a GEMM
+/// input's among them) must move after it. Null otherwise.
+linalg::GenericOp epilogueOf(Operation *gemm, SmallVectorImpl<Operation *> &delayed) {
+  Value c = gemm->getOperand(2);
+  llvm::SmallPtrSet<Value, 8> touched;
+  for (Value operand : gemm->getOperands())
+    touched.insert(rootBuffer(operand));
+  for (Operation *op = gemm->getNextNode(); op; op = op->getNextNode()) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (generic && generic->hasAttr("gptc.gemm_epilogue")) {
+      if (!gptc::canOutlineEpilogue(generic))
+        return nullptr;
+      bool readsC = false;
+      for (OpOperand &operand : generic->getOpOperands()) {
+        Value root = rootBuffer(operand.get());
+        bool identity = generic.getMatchingIndexingMap(&operand).isIdentity();
+        if (root == rootBuffer(c) && (operand.get() != c || !identity))
+          return nullptr; // C read at other elements than the tile's
+        readsC |= operand.get() == c; // as an input, or as the output it updates in place
+        if (generic.isDpsInit(&operand) && root != rootBuffer(c) && touched.contains(root))
+          return nullptr; // writes A or B while the GEMM reads them
+      }
+      for (Value operand : generic->getOperands())
+        for (Operation *dealloc : delayed)
+          if (rootBuffer(dealloc->getOperand(0)) == rootBuffer(operand))
+            return nullptr;
+      return readsC ? generic : nullptr;
+    }
+    if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
+      continue;
+    // A load of anything but C (the epilogue's dropout seed) may run before
+    // the GEMM.
+    if (auto load = dyn_cast<memref::LoadOp>(op); load && rootBuffer(load.getMemRef()) != rootBuffer(c))
+      continue;
+    if (isa<memref::DeallocOp>(op)) {
+      delayed.push_back(op);
+      continue;
+    }
+    return nullptr;
+  }
+  return nullptr;
 }
 
 struct MatmulToRuntimeCallsPass
@@ -94,6 +158,11 @@ struct MatmulToRuntimeCallsPass
         fill->erase();
         accumulate = false;
       }
+      SmallVector<Operation *> delayed;
+      linalg::GenericOp epilogue = epilogues && !g.batched ? epilogueOf(op, delayed) : nullptr;
+      func::FuncOp outlined = epilogue ? gptc::outlineEpilogue(module, epilogue) : nullptr;
+      if (outlined)
+        b.setInsertionPoint(epilogue); // everything the epilogue reads is ready there
       SmallVector<Value> args;
       for (Value operand : op->getOperands())
         args.push_back(b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, operand));
@@ -104,7 +173,30 @@ struct MatmulToRuntimeCallsPass
           c = b.create<arith::ConstantIndexOp>(loc, v);
         args.push_back(c);
       }
-      func::FuncOp callee = declareGemm(module, runtimePrefix + (elem.isF32() ? "_f32" : "_f64"));
+      std::string suffix = elem.isF32() ? "_f32" : "_f64";
+      if (outlined) {
+        // The context: the epilogue's operand addresses, in operand order,
+        // then the scalars its body reads from outside.
+        SmallVector<Value> words;
+        for (Value operand : epilogue->getOperands())
+          words.push_back(b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, operand));
+        for (Value scalar : *gptc::capturedScalars(epilogue))
+          words.push_back(gptc::contextWord(b, loc, scalar));
+        Value context = b.create<memref::AllocaOp>(loc, MemRefType::get({(int64_t)words.size()}, b.getIndexType()));
+        for (auto [i, word] : llvm::enumerate(words))
+          b.create<memref::StoreOp>(loc, word, context, ValueRange{b.create<arith::ConstantIndexOp>(loc, i)});
+        args.push_back(b.create<func::ConstantOp>(loc, outlined.getFunctionType(), SymbolRefAttr::get(outlined)));
+        args.push_back(b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, context));
+        func::FuncOp callee =
+            declareGemm(module, runtimePrefix + "_epilogue" + suffix, outlined.getFunctionType());
+        auto call = b.create<func::CallOp>(loc, callee, args);
+        for (Operation *dealloc : llvm::reverse(delayed))
+          dealloc->moveAfter(call);
+        epilogue->erase();
+        op->erase();
+        continue;
+      }
+      func::FuncOp callee = declareGemm(module, runtimePrefix + suffix);
       b.create<func::CallOp>(loc, callee, args);
       op->erase();
     }

@@ -293,6 +293,7 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     return true;
   gptc::LowerToLinalgOptions toLinalg;
   toLinalg.concatInPlace = opts.target == "cpu";
+  toLinalg.gemmEpilogues = opts.target == "cpu"; // see fusion.gemmEpilogues
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm, toLinalg); }))
     return false;
   clock.lap("to-linalg");
@@ -300,6 +301,9 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     return true;
   gptc::FusionOptions fusion;
   fusion.remarks = opts.remarks;
+  // The runtime's GEMM runs an elementwise consumer on each finished tile of
+  // C; cuBLAS takes no such callback (the GPU keeps them separate kernels).
+  fusion.gemmEpilogues = opts.target == "cpu";
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildFusionPipeline(pm, fusion); }))
     return false;
   clock.lap("fusion");

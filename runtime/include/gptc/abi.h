@@ -93,6 +93,22 @@ void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t 
 void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
                    intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 
+/// The compiled epilogue of a GEMM (gptc-matmul-to-runtime-calls): applies
+/// its elementwise op to rows [row, row + rows) x columns [col, col + cols) of
+/// C (all products of a batch stacked: [batch m, n]), reading its other
+/// operands, whose addresses `context` points at. Called once per element,
+/// after the element's sum is complete, by any of the runtime's threads.
+typedef void (*gptc_gemm_epilogue_fn)(intptr_t context, intptr_t row, intptr_t col, intptr_t rows, intptr_t cols);
+
+/// gptc_gemm_f32/f64, then `epilogue` on each block of C as soon as it is done
+/// (while it is in cache).
+void gptc_gemm_epilogue_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
+                            intptr_t transposeA, intptr_t transposeB, intptr_t accumulate,
+                            gptc_gemm_epilogue_fn epilogue, intptr_t context);
+void gptc_gemm_epilogue_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
+                            intptr_t transposeA, intptr_t transposeB, intptr_t accumulate,
+                            gptc_gemm_epilogue_fn epilogue, intptr_t context);
+
 /// One product C[m, n] (+)= op(A) op(B) on row-major views with leading
 /// dimensions lda, ldb, ldc (of the stored matrices), computed by the calling
 /// thread only: the fused attention kernel calls it from its own parallel
