@@ -26,7 +26,9 @@
 //     finishes, while the tile is in cache (gptc-matmul-to-runtime-calls).
 //     Its body may read other operands by any projection of the two
 //     dimensions (a bias by column, a residual element by element),
-//     constants and scalars (a dropout's seed); no tensor from outside.
+//     constants and scalars (a dropout's seed); no tensor from outside. A
+//     result of C's type whose destination the body does not read is
+//     written over C (in place).
 //
 // The group's results are the values used outside it. With --remarks (the
 // pass option `remarks`), every op that could not join its producer's group
@@ -211,8 +213,16 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
             rewriter.eraseOp(reshape);
         }
       }
-      if (llvm::is_contained(epilogue->getOperands(), gemm->getResult(0)))
-        epilogue->setAttr("gptc.gemm_epilogue", rewriter.getUnitAttr());
+      if (!llvm::is_contained(epilogue->getOperands(), gemm->getResult(0)))
+        continue;
+      epilogue->setAttr("gptc.gemm_epilogue", rewriter.getUnitAttr());
+      // In place: a result of C's type whose destination the body does not
+      // read is written over C (one buffer of [M, N] fewer).
+      for (OpOperand &init : epilogue.getDpsInitsMutable())
+        if (init.get().getType() == gemm->getResult(0).getType() && !epilogue.payloadUsesValueFromOperand(&init)) {
+          init.set(gemm->getResult(0));
+          break;
+        }
     }
   }
 
@@ -304,7 +314,7 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
           }
       if (op->hasAttr("gptc.gemm_epilogue")) {
         for (Value operand : op->getOperands())
-          if (Operation *def = operand.getDefiningOp(); is2DGemm(def))
+          if (Operation *def = operand.getDefiningOp(); is2DGemm(def) && !groupOf.lookup(op)) // C may be read and written
             add(groupOf.lookup(def), op);
         if (groupOf.lookup(op))
           continue;

@@ -7,12 +7,13 @@
 
 // A linear layer's bias and GELU over [B, T, N] = expand_shape of the GEMM's
 // [B * T, N]: the generic is collapsed to [B * T, N] and reads C itself; the
-// result is expanded back for its users.
+// result is expanded back for its users. It writes its result over C (in
+// place: its body does not read its destination).
 // CHECK-LABEL: func.func @bias_gelu
 // CHECK: %[[G:.*]] = nn.fusion_group "gemm" rows(0) -> tensor<6x8xf32> {
 // CHECK: linalg.fill
 // CHECK: %[[C:.*]] = linalg.matmul
-// CHECK: %[[E:.*]] = linalg.generic {indexing_maps = [#[[ID:.*]], #[[COL:.*]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[C]], %arg2 : tensor<6x8xf32>, tensor<8xf32>) outs(%{{.*}} : tensor<6x8xf32>) attrs = {gptc.gemm_epilogue}
+// CHECK: %[[E:.*]] = linalg.generic {indexing_maps = [#[[ID:.*]], #[[COL:.*]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[C]], %arg2 : tensor<6x8xf32>, tensor<8xf32>) outs(%[[C]] : tensor<6x8xf32>) attrs = {gptc.gemm_epilogue}
 // CHECK: math.tanh
 // CHECK: nn.fusion_yield %[[E]] : tensor<6x8xf32>
 // CHECK: %[[R:.*]] = tensor.expand_shape %[[G]] {{\[}}[0, 1], [2]] output_shape [2, 3, 8]
