@@ -1,6 +1,7 @@
 // Times the runtime GEMM (gptc_gemm_f32, C = op(A) op(B)) on the shapes of
 // gemm_shapes.h; prints one JSON line per shape. Run by bench/gemm.sh.
-// Usage: gemm-bench [CONFIG] (only that config's shapes, e.g. de-en).
+// Usage: gemm-bench [CONFIG [WHAT]] (only that config's shapes, e.g. de-en;
+// only the shape named WHAT, e.g. "qkv dX").
 #include "gemm_shapes.h"
 #include "gptc/abi.h"
 #include "gptc/threads.h"
@@ -34,7 +35,7 @@ int main(int argc, char **argv) {
 #define GPTC_SHAPE(c, w, b, m, n, k, ta, tb) Shape{c, w, b, m, n, k, ta, tb},
   std::vector<Shape> shapes = {GPTC_GEMM_SHAPES(GPTC_SHAPE)};
   for (const Shape &s : shapes) {
-    if (argc > 1 && std::strcmp(argv[1], s.config) != 0)
+    if ((argc > 1 && std::strcmp(argv[1], s.config) != 0) || (argc > 2 && std::strcmp(argv[2], s.what) != 0))
       continue;
     // 64-byte aligned, as the compiled code's buffers and the runtime's
     // tensors are: a std::vector's 16-byte alignment splits most of C's

@@ -241,6 +241,22 @@ def FormFusionGroups : Pass<"gptc-form-fusion-groups", "mlir::ModuleOp"> {
   let dependentDialects = ["gptc::nn::NNDialect", "mlir::tensor::TensorDialect"];
 }
 
+def FormForeachGroups : Pass<"gptc-form-foreach-groups", "mlir::ModuleOp"> {
+  let summary = "Merges side-by-side independent elementwise groups into one foreach kernel";
+  let description = [{
+    A run of "elementwise" fusion groups (all-parallel linalg ops, static
+    shapes) that do not use each other's values, with only scalar code and
+    tensor.empty between them, becomes one nn.fusion_group "foreach" (the
+    optimizer's per-parameter updates: one kernel for all parameters, as
+    PyTorch's multi-tensor apply). Each member keeps its own iteration space.
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "say, as a remark, how many groups each foreach kernel holds">
+  ];
+  let dependentDialects = ["gptc::nn::NNDialect"];
+}
+
 def FormAttention : Pass<"gptc-form-attention", "mlir::ModuleOp"> {
   let summary = "Replaces attention written from nn primitives by one nn.attention";
   let description = [{

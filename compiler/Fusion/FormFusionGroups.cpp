@@ -17,6 +17,9 @@
 //     it would no longer dominate that use), or when its body reads a group
 //     value by tensor.extract (an arbitrary row, not its own).
 //   * A linalg.fill whose only user is a reduction belongs to that reduction.
+//   * A sum chain, full reductions (no parallel loop) each accumulating into
+//     the scalar the previous one produced (the global gradient norm), is
+//     one "reduction" group.
 //   * GEMM epilogues (option gemm-epilogues, the CPU): an all-parallel
 //     linalg.generic that is the only reader of a 2-D GEMM's output (through
 //     reshapes), reads it element for element and writes outputs of the same
@@ -230,6 +233,10 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
   /// group's new row count).
   std::string whyNotJoin(linalg::LinalgOp op, Group &group, int64_t &rows,
                          DenseMap<Operation *, unsigned> &position) {
+    if (continuesSumChain(op, group)) {
+      rows = 0;
+      return usedBefore(op, group, position);
+    }
     rows = std::min(group.rows, maxRows(op));
     for (OpOperand &operand : op->getOpOperands()) {
       Operation *def = operand.get().getDefiningOp();
@@ -247,6 +254,12 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
     });
     if (extractsGroupValue)
       return "its body reads a value of the group with tensor.extract (any row, not its own)";
+    return usedBefore(op, group, position);
+  }
+
+  /// Why an op outside `group` that uses the group's values before `op`
+  /// keeps `op` out (the group is placed at its last op), or "".
+  static std::string usedBefore(Operation *op, Group &group, DenseMap<Operation *, unsigned> &position) {
     unsigned here = position[op];
     for (Operation *member : group.ops)
       for (Operation *user : member->getUsers())
@@ -254,6 +267,23 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
           return "'" + user->getName().getStringRef().str() +
                  "' outside the group uses the group's values before this op";
     return "";
+  }
+
+  /// A sum chain: full reductions (no parallel loop) each accumulating into
+  /// the scalar the previous one produced (the global gradient norm adds each
+  /// gradient's sum of squares, in order, into one scalar). `op` continues
+  /// `group` when the group is such a chain and `op`'s accumulator is the
+  /// group's last result: one kernel for the chain, not one per addend.
+  static bool continuesSumChain(linalg::LinalgOp op, Group &group) {
+    auto isFullReduction = [](Operation *o) {
+      auto l = dyn_cast<linalg::LinalgOp>(o);
+      return l && l.getNumParallelLoops() == 0 && l.getNumDpsInits() == 1;
+    };
+    if (!isFullReduction(op) || !isFullReduction(group.ops.back()))
+      return false;
+    if (!llvm::all_of(group.ops, [&](Operation *o) { return isa<linalg::FillOp>(o) || isFullReduction(o); }))
+      return false;
+    return op.getDpsInitOperand(0)->get() == group.ops.back()->getResult(0);
   }
 
   void formGroups(Block &block) {
@@ -341,9 +371,11 @@ struct FormFusionGroupsPass : public gptc::impl::FormFusionGroupsBase<FormFusion
       if (fill)
         add(target, fill);
       add(target, op);
-      // Several ops: a rows group; one reduction alone: a reduction kernel.
-      if (target->ops.size() > (fill ? 2u : 1u))
-        target->kind = "rows";
+      // Several ops: a rows group (or a sum chain, which has no rows); one
+      // reduction alone: a reduction kernel.
+      bool several = target->ops.size() > (fill ? 2u : 1u);
+      if (several)
+        target->kind = target->rows == 0 ? "reduction" : "rows";
       else if (linalgOp.getNumReductionLoops() > 0)
         target->kind = "reduction";
     }

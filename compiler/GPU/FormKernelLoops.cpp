@@ -18,6 +18,13 @@
 //     which they write their outputs) do not agree are kernels of their own, as
 //     are untagged linalg ops and memref.copy (bufferization's copies).
 //
+// A foreach group (gptc-form-foreach-groups: the optimizer's update of every
+// parameter) is one kernel too, though its members have different shapes: one
+// parallel loop over all their elements laid end to end, in which each thread
+// finds its member by a binary search over the members' offsets and runs that
+// member's ops (a reduction member: the fill and the reduction into it) at
+// its element.
+//
 // Code with no parallel loop (a rank-0 op, a full reduction, the embedding
 // gradient's scatter-add written as scf.for, a scalar stored into a buffer)
 // becomes a one-iteration scf.parallel: a kernel of one thread. Slow but
@@ -159,6 +166,81 @@ LogicalResult formKernel(SmallVector<linalg::LinalgOp> ops) {
   return success();
 }
 
+/// A member of a foreach kernel: the ops of one of the groups it merged, and
+/// where its elements lie along the kernel's one parallel dimension.
+struct ForeachMember {
+  SmallVector<linalg::LinalgOp> ops;
+  SmallVector<int64_t> ranges; // the member's kernel dimensions
+  int64_t offset = 0, size = 1;
+};
+
+/// Emits, at `b`, the code of the member of `members[lo, hi)` that holds
+/// element `iv`: a binary search over their offsets (nested scf.if), then
+/// the member's ops at `iv - offset`, delinearised into its dimensions.
+LogicalResult emitForeachMembers(OpBuilder &b, Location loc, Value iv, MutableArrayRef<ForeachMember> members,
+                                 size_t lo, size_t hi) {
+  auto constant = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); };
+  if (hi - lo == 1) {
+    ForeachMember &member = members[lo];
+    Value local = b.create<arith::SubIOp>(loc, iv, constant(member.offset));
+    SmallVector<Value> ivs(member.ranges.size());
+    for (int64_t d = (int64_t)member.ranges.size() - 1; d >= 0; --d) {
+      if (d == 0) {
+        ivs[d] = local;
+        break;
+      }
+      Value range = constant(member.ranges[d]);
+      ivs[d] = b.create<arith::RemUIOp>(loc, local, range);
+      local = b.create<arith::DivUIOp>(loc, local, range);
+    }
+    for (linalg::LinalgOp op : member.ops)
+      if (failed(emitOpInKernel(b, op, kernelDims(op), ivs)))
+        return failure();
+    return success();
+  }
+  size_t mid = (lo + hi) / 2;
+  Value before = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, iv, constant(members[mid].offset));
+  auto branch = b.create<scf::IfOp>(loc, before, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(branch.thenBlock()->getTerminator());
+  if (failed(emitForeachMembers(b, loc, iv, members, lo, mid)))
+    return failure();
+  b.setInsertionPoint(branch.elseBlock()->getTerminator());
+  return emitForeachMembers(b, loc, iv, members, mid, hi);
+}
+
+/// One kernel for a foreach group (`ops` carry gptc.foreach_member): its
+/// members' elements laid end to end along one parallel loop, at the position
+/// of the last op. Each thread runs the ops of the member its element is in.
+LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
+  llvm::MapVector<int64_t, SmallVector<linalg::LinalgOp>> byMember;
+  for (linalg::LinalgOp op : ops)
+    byMember[op->getAttrOfType<IntegerAttr>(gptc::nn::kForeachMemberAttr).getInt()].push_back(op);
+  SmallVector<ForeachMember> members;
+  int64_t total = 0;
+  for (auto &[index, memberOps] : byMember) {
+    ForeachMember member;
+    member.ops = memberOps;
+    member.ranges = rangesOf(memberOps.front(), kernelDims(memberOps.front()));
+    for (linalg::LinalgOp op : memberOps)
+      if (rangesOf(op, kernelDims(op)) != member.ranges || (memberOps.size() > 1 && !writesInKernelOrder(op)))
+        return op->emitError("the ops of a foreach member do not share their kernel dimensions");
+    if (llvm::any_of(member.ranges, ShapedType::isDynamic))
+      return memberOps.front()->emitError("GPU kernels need static shapes");
+    for (int64_t r : member.ranges)
+      member.size *= r;
+    member.offset = total;
+    total += member.size;
+    members.push_back(std::move(member));
+  }
+  Operation *last = ops.back();
+  OpBuilder b(last);
+  Location loc = last->getLoc();
+  scf::ParallelOp loop = createParallel(b, loc, {total});
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  return emitForeachMembers(b, loc, loop.getInductionVars()[0], members, 0, members.size());
+}
+
 /// Moves `op` into a new one-thread kernel at its place.
 void wrapInOneThreadKernel(Operation *op) {
   OpBuilder b(op);
@@ -195,6 +277,11 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
     }
     for (auto &[id, ops] : kernels) {
       linalg::LinalgOp first = ops.front();
+      if (first->hasAttr(gptc::nn::kForeachMemberAttr)) {
+        if (failed(formForeachKernel(ops)))
+          return signalPassFailure();
+        continue;
+      }
       SmallVector<int64_t> shared = rangesOf(first, kernelDims(first));
       bool agree = llvm::all_of(ops, [&](linalg::LinalgOp op) {
         return rangesOf(op, kernelDims(op)) == shared && (ops.size() == 1 || writesInKernelOrder(op));

@@ -84,6 +84,9 @@ void buildFusionPipeline(OpPassManager &pm, const FusionOptions &options) {
   form.remarks = options.remarks;
   form.gemmEpilogues = options.gemmEpilogues;
   pm.addPass(createFormFusionGroups(form));
+  FormForeachGroupsOptions foreach;
+  foreach.remarks = options.remarks;
+  pm.addPass(createFormForeachGroups(foreach));
 }
 
 void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &options) {

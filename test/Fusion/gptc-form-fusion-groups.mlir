@@ -132,3 +132,49 @@ func.func @used_in_between(%x: tensor<8x16xf32>) -> (tensor<8x16xf32>, f32) {
   } -> tensor<8x16xf32>
   return %b, %first : tensor<8x16xf32>, f32
 }
+
+// -----
+
+// A sum chain (the global gradient norm: each addend's sum accumulated, in
+// order, into the scalar the previous sum produced) is one reduction group
+// with the fill of its first accumulator; a full reduction into a fresh
+// accumulator starts a group of its own.
+// CHECK-LABEL: func.func @sum_chain
+// CHECK: %[[CHAIN:.*]] = nn.fusion_group "reduction" rows(0) -> tensor<f32> {
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: linalg.reduce ins(%arg0
+// CHECK: linalg.reduce ins(%arg1
+// CHECK: %[[LAST:.*]] = linalg.reduce ins(%arg2
+// CHECK: nn.fusion_yield %[[LAST]] : tensor<f32>
+// CHECK: nn.fusion_group "reduction" rows(0) -> tensor<f32> {
+// CHECK-NEXT: linalg.fill
+// CHECK-NEXT: linalg.reduce ins(%arg0
+// CHECK: nn.fusion_yield
+func.func @sum_chain(%a: tensor<4xf32>, %b: tensor<8xf32>, %c: tensor<2xf32>) -> (tensor<f32>, tensor<f32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<f32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<f32>) -> tensor<f32>
+  %s0 = linalg.reduce ins(%a : tensor<4xf32>) outs(%acc : tensor<f32>) dimensions = [0]
+    (%in: f32, %o: f32) {
+      %r = arith.addf %in, %o : f32
+      linalg.yield %r : f32
+    }
+  %s1 = linalg.reduce ins(%b : tensor<8xf32>) outs(%s0 : tensor<f32>) dimensions = [0]
+    (%in: f32, %o: f32) {
+      %r = arith.addf %in, %o : f32
+      linalg.yield %r : f32
+    }
+  %s2 = linalg.reduce ins(%c : tensor<2xf32>) outs(%s1 : tensor<f32>) dimensions = [0]
+    (%in: f32, %o: f32) {
+      %r = arith.addf %in, %o : f32
+      linalg.yield %r : f32
+    }
+  %e2 = tensor.empty() : tensor<f32>
+  %acc2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<f32>) -> tensor<f32>
+  %t = linalg.reduce ins(%a : tensor<4xf32>) outs(%acc2 : tensor<f32>) dimensions = [0]
+    (%in: f32, %o: f32) {
+      %r = arith.addf %in, %o : f32
+      linalg.yield %r : f32
+    }
+  return %s2, %t : tensor<f32>, tensor<f32>
+}

@@ -94,3 +94,62 @@ func.func @serial_code(%idx: memref<8xi32>, %table: memref<65xf32>, %s: memref<f
   memref.copy %a, %b : memref<8xf32> to memref<8xf32>
   return
 }
+
+// -----
+
+// A foreach group (gptc-form-foreach-groups): an update of a [4, 8] matrix,
+// the sum of squares of each row of a [3, 5] matrix (fill + reduction, one
+// member) and an update of an [8] vector. One kernel over their 32 + 3 + 8
+// elements laid end to end; a binary search over the offsets (32, 35)
+// picks the member; a member's element is delinearised into its dimensions;
+// the reduction member fills then sums its row in the same thread.
+// CHECK-LABEL: func.func @foreach
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0{{.*}}) to (%c43{{.*}}) step
+// CHECK-NOT: scf.parallel
+// CHECK: %[[LOW:.*]] = arith.cmpi ult, %[[I]], %c32
+// CHECK-NEXT: scf.if %[[LOW]] {
+// CHECK-NEXT: %[[C0:.*]] = arith.remui %[[I]], %c8
+// CHECK-NEXT: %[[R0:.*]] = arith.divui %[[I]], %c8
+// CHECK-NEXT: memref.load %arg0[%[[R0]], %[[C0]]] : memref<4x8xf32>
+// CHECK-NEXT: arith.negf
+// CHECK-NEXT: memref.store %{{.*}}, %arg1[%[[R0]], %[[C0]]] : memref<4x8xf32>
+// CHECK-NEXT: } else {
+// CHECK-NEXT: %[[MID:.*]] = arith.cmpi ult, %[[I]], %c35
+// CHECK-NEXT: scf.if %[[MID]] {
+// CHECK-NEXT: %[[ROW:.*]] = arith.subi %[[I]], %c32
+// CHECK-NEXT: memref.store %{{.*}}, %arg3[%[[ROW]]] : memref<3xf32>
+// CHECK-NEXT: scf.for %[[K:.*]] =
+// CHECK-NEXT: memref.load %arg2[%[[ROW]], %[[K]]] : memref<3x5xf32>
+// CHECK: } else {
+// CHECK-NEXT: %[[V:.*]] = arith.subi %[[I]], %c35
+// CHECK-NEXT: memref.load %arg4[%[[V]]] : memref<8xf32>
+// CHECK-NOT: linalg.
+// CHECK: return
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @foreach(%w: memref<4x8xf32>, %w_new: memref<4x8xf32>, %a: memref<3x5xf32>, %sums: memref<3xf32>,
+                   %b: memref<8xf32>, %b_new: memref<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w : memref<4x8xf32>) outs(%w_new : memref<4x8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 0 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  linalg.fill {gptc.kernel = 5 : i64, gptc.foreach_member = 1 : i64} ins(%zero : f32) outs(%sums : memref<3xf32>)
+  linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%a : memref<3x5xf32>) outs(%sums : memref<3xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 1 : i64} {
+  ^bb0(%in: f32, %acc: f32):
+    %sq = arith.mulf %in, %in : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%b : memref<8xf32>) outs(%b_new : memref<8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 2 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  return
+}

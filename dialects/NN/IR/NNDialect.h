@@ -18,4 +18,11 @@
 #define GET_OP_CLASSES
 #include "dialects/NN/IR/NNOps.h.inc"
 
+namespace gptc::nn {
+/// i64 on each op of an nn.fusion_group "foreach": the index of the member
+/// (the group it was before gptc-form-foreach-groups merged it) it belongs
+/// to. A member's ops run together for each of its elements.
+inline constexpr char kForeachMemberAttr[] = "gptc.foreach_member";
+} // namespace gptc::nn
+
 #endif

@@ -376,8 +376,10 @@ LogicalResult ClipScaleOp::verify() {
 
 LogicalResult FusionGroupOp::verify() {
   StringRef kind = getKind();
-  if (kind != "gemm" && kind != "rows" && kind != "reduction" && kind != "elementwise")
-    return emitOpError("kind must be gemm, rows, reduction or elementwise, not '") << kind << "'";
+  if (kind != "gemm" && kind != "rows" && kind != "reduction" && kind != "elementwise" && kind != "foreach")
+    return emitOpError("kind must be gemm, rows, reduction, elementwise or foreach, not '") << kind << "'";
+  if (kind == "foreach" && getRows() != 0)
+    return emitOpError("a foreach group has no shared rows: rows must be 0");
   if (getRows() < 0 || (kind == "rows" && getRows() < 1))
     return emitOpError("rows must be >= 0, and >= 1 for a rows group");
   auto yield = cast<FusionYieldOp>(getBody().front().getTerminator());

@@ -475,6 +475,9 @@ def NN_FusionGroupOp : NN_Op<"fusion_group",
         the batch).
       * "elementwise": one elementwise loop nest (fused by
         gptc-fuse-elementwise).
+      * "foreach": independent elementwise loop nests, each over its own
+        shape, as one kernel (the optimizer's update of every parameter;
+        gptc-form-foreach-groups). rows is 0.
     `rows` is the number of leading parallel dimensions the ops share.
     The region uses values from above; its yielded values are the group's
     results, the values that ops outside the group use.

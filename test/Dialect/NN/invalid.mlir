@@ -284,7 +284,7 @@ func.func @normalize_negative_eps(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
 // -----
 
 func.func @fusion_group_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{kind must be gemm, rows, reduction or elementwise, not 'fast'}}
+  // expected-error @+1 {{kind must be gemm, rows, reduction, elementwise or foreach, not 'fast'}}
   %0 = nn.fusion_group "fast" rows(1) -> tensor<4xf32> {
     nn.fusion_yield %x : tensor<4xf32>
   }
@@ -296,6 +296,16 @@ func.func @fusion_group_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
 func.func @fusion_group_rows(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{rows must be >= 0, and >= 1 for a rows group}}
   %0 = nn.fusion_group "rows" rows(0) -> tensor<4xf32> {
+    nn.fusion_yield %x : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @foreach_group_rows(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{a foreach group has no shared rows: rows must be 0}}
+  %0 = nn.fusion_group "foreach" rows(1) -> tensor<4xf32> {
     nn.fusion_yield %x : tensor<4xf32>
   }
   return %0 : tensor<4xf32>
