@@ -44,6 +44,18 @@ if shutil.which("clang++-19") and os.path.exists("/usr/lib/llvm-19/lib/clang/19/
     config.available_features.add("libfuzzer")
 config.substitutions.append(("%srcroot", config.gptc_src_root))
 
+# mlir-opt and mlir-cpu-runner (Debian's mlir-19-tools) run small kernels on
+# the CPU: test/GPU/foreach-kernel-runs.mlir checks a GPU kernel loop's index
+# arithmetic by running it.
+llvm_lib = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+runner_utils = os.path.join(llvm_lib, "libmlir_runner_utils.so")
+c_runner_utils = os.path.join(llvm_lib, "libmlir_c_runner_utils.so")
+if all(os.path.exists(p) for p in (os.path.join(config.llvm_tools_dir, "mlir-cpu-runner"),
+                                   os.path.join(config.llvm_tools_dir, "mlir-opt"), runner_utils, c_runner_utils)):
+    config.available_features.add("mlir-cpu-runner")
+config.substitutions.append(("%mlir_runner_utils", runner_utils))
+config.substitutions.append(("%mlir_c_runner_utils", c_runner_utils))
+
 # The GPU path's PTX is checked with CUDA's ptxas where the toolkit is installed
 # (gptc --emit=ptx also needs its libdevice); test/GPU/ptxas-*.test are
 # UNSUPPORTED elsewhere, never passed.
