@@ -36,7 +36,7 @@ using namespace mlir;
 
 namespace gptc {
 
-void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
+void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix) {
   // Groups go before bufferization; their ops keep a tag saying which kernel
   // they belong to.
   pm.addPass(createGpuMarkKernels());
@@ -52,7 +52,7 @@ void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm, bufferization::BufferDeallocationPipelineOptions());
   MatmulToRuntimeCallsOptions gemm;
-  gemm.runtimePrefix = "gptc_cuda_gemm";
+  gemm.runtimePrefix = gemmPrefix.str();
   gemm.epilogues = false; // cuBLAS takes no callback
   pm.addPass(createMatmulToRuntimeCalls(gemm));
   pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops());
@@ -60,6 +60,15 @@ void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
   // After the kernels are formed: a group's ops are one loop, so a buffer
   // used inside the group is freed after the whole kernel.
   pm.addPass(createFreeAfterLastUse());
+}
+
+void buildGPUKernelsOnCPUPipeline(OpPassManager &pm) {
+  buildGPUKernelLoopsPipeline(pm, "gptc_gemm");
+  buildLoopsToLLVMPipeline(pm, LowerToLLVMOptions());
+}
+
+void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
+  buildGPUKernelLoopsPipeline(pm, "gptc_cuda_gemm");
   GpuMapKernelLoopsOptions map;
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createGpuMapKernelLoops(map));

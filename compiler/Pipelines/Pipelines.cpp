@@ -134,6 +134,10 @@ void buildLowerToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &optio
   pm.addPass(createForallToParallelLoopPass()); // the rows groups' tile loops
   if (options.gemm == GemmKind::Runtime)
     pm.addPass(createMatmulToRuntimeCalls());
+  buildLoopsToLLVMPipeline(pm, options);
+}
+
+void buildLoopsToLLVMPipeline(OpPassManager &pm, const LowerToLLVMOptions &options) {
   // Loops: every linalg op becomes a nest with its parallel dimensions as
   // scf.parallel; the outermost of each big nest runs on all cores (OpenMP,
   // the same thread team as the runtime's GEMM), the rest is sequential code
@@ -222,6 +226,9 @@ void registerGptcPassesAndPipelines() {
                                           buildFusionPipeline);
   PassPipelineRegistration<LowerToLLVMOptions>("gptc-lower-to-llvm", "linalg on tensors -> LLVM dialect",
                                                buildLowerToLLVMPipeline);
+  PassPipelineRegistration<>("gptc-gpu-kernels-on-cpu",
+                             "fused linalg on tensors -> the GPU path's kernel loops, run on the CPU (LLVM dialect)",
+                             buildGPUKernelsOnCPUPipeline);
   PassPipelineRegistration<GPUOptions>("gptc-lower-to-gpu",
                                        "GPU: linalg on tensors -> kernel launches + gpu.module @gptc_kernels",
                                        buildLowerToGPUPipeline);

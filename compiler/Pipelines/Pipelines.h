@@ -73,6 +73,9 @@ struct FusionOptions : mlir::PassPipelineOptions<FusionOptions> {
 };
 void buildFusionPipeline(mlir::OpPassManager &pm, const FusionOptions &options);
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm, const LowerToLLVMOptions &options);
+/// Its second half: buffers with GEMM calls and linalg ops -> threaded,
+/// vectorised loops -> LLVM dialect with the runtime's entry points.
+void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm, const LowerToLLVMOptions &options);
 
 /// The GPU path (docs/gpu.md). The toolkit is only read when the PTX is made
 /// (gptc-lower-to-nvvm links its libdevice), never at build time.
@@ -86,6 +89,13 @@ struct GPUOptions : mlir::PassPipelineOptions<GPUOptions> {
 /// Fused linalg on tensors -> host functions of kernel launches and runtime
 /// calls, kernels in gpu.module @gptc_kernels (checked: nothing else on the host).
 void buildLowerToGPUPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
+/// Its first half: one scf.parallel per kernel on buffers, GEMMs calls to
+/// `gemmPrefix`_f32 (gptc_cuda_gemm on the GPU).
+void buildGPUKernelLoopsPipeline(mlir::OpPassManager &pm, llvm::StringRef gemmPrefix);
+/// The GPU path's kernel loops compiled for the CPU (gptc --gpu-kernels-on-cpu):
+/// every kernel a parallel loop of the CPU's runtime, GEMMs the CPU's. It
+/// checks what the GPU kernels compute without a GPU (test/GPU/kernels-on-cpu.test).
+void buildGPUKernelsOnCPUPipeline(mlir::OpPassManager &pm);
 /// The kernels of gptc-lower-to-gpu -> NVVM -> PTX (gpu.binary, format isa).
 void buildLowerToNVVMPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
 

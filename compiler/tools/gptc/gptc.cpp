@@ -61,6 +61,7 @@ struct Options {
   int errorLimit = 20;
   bool remarks = false;
   bool noFuseAttention = false;
+  bool gpuKernelsOnCPU = false; // --gpu-kernels-on-cpu
   bool timeStages = false;
   std::vector<std::string> defines;
 };
@@ -116,6 +117,9 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_option("--gemm", opts.gemm, "matmul code: runtime (call the runtime's GEMM, default) or loops");
   app.add_flag("--no-fuse-attention", opts.noFuseAttention,
                "keep attention as separate ops (matmul, softmax, ...) that store the [T, T] scores");
+  app.add_flag("--gpu-kernels-on-cpu", opts.gpuKernelsOnCPU,
+               "build a CPU executable from the GPU path's kernels (each kernel a parallel loop, GEMMs the CPU's): "
+               "checks what the GPU kernels compute without a GPU");
   app.add_flag("--time-stages", opts.timeStages, "print the wall time of each compilation stage on stderr");
   app.add_flag("--remarks", opts.remarks,
                "explain, as remarks on stderr, every op that stays out of its producer's fusion group, and "
@@ -154,6 +158,8 @@ int parseOptions(int argc, char **argv, Options &opts) {
 /// from the PTX on: --emit=ptx, and everything after it (the GPU executable).
 int checkTarget(Options &opts) {
   bool gpuStage = opts.emit == Stage::Gpu || opts.emit == Stage::Ptx;
+  if (opts.gpuKernelsOnCPU && opts.target != "cpu")
+    return fail("--gpu-kernels-on-cpu builds a CPU executable: it takes no --target=" + opts.target);
   if (opts.target == "cpu") {
     if (gpuStage)
       return fail("--emit=" + opts.emitName + " needs --target=cuda");
@@ -280,11 +286,13 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   gptc::TrainStepOptions trainStep;
   // nn.attention has only a CPU lowering: the GPU path compiles attention
   // from its primitives (batched GEMMs and a softmax kernel).
-  trainStep.fuseAttention = !opts.noFuseAttention && opts.target == "cpu";
+  // --gpu-kernels-on-cpu takes every choice of the GPU path up to its kernels.
+  const bool gpuPath = opts.target != "cpu" || opts.gpuKernelsOnCPU;
+  trainStep.fuseAttention = !opts.noFuseAttention && !gpuPath;
   trainStep.remarks = opts.remarks;
   // The CPU step calls @grad and @apply_grads: their code is compiled once
   // (half the LLVM work). The GPU host code keeps one function per step.
-  trainStep.callGrad = opts.target == "cpu";
+  trainStep.callGrad = !gpuPath;
   trainStep.splitEncoder = checked.train.data == gptc::DataKind::Parallel; // translation: ./train translate
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildTrainStepPipeline(pm, trainStep); }))
     return false;
@@ -292,8 +300,8 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   if (printed(Stage::Grad))
     return true;
   gptc::LowerToLinalgOptions toLinalg;
-  toLinalg.concatInPlace = opts.target == "cpu";
-  toLinalg.gemmEpilogues = opts.target == "cpu"; // see fusion.gemmEpilogues
+  toLinalg.concatInPlace = !gpuPath;
+  toLinalg.gemmEpilogues = !gpuPath; // see fusion.gemmEpilogues
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToLinalgPipeline(pm, toLinalg); }))
     return false;
   clock.lap("to-linalg");
@@ -303,7 +311,7 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
   fusion.remarks = opts.remarks;
   // The runtime's GEMM runs an elementwise consumer on each finished tile of
   // C; cuBLAS takes no such callback (the GPU keeps them separate kernels).
-  fusion.gemmEpilogues = opts.target == "cpu";
+  fusion.gemmEpilogues = !gpuPath;
   if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildFusionPipeline(pm, fusion); }))
     return false;
   clock.lap("fusion");
@@ -333,6 +341,9 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
       return true;
     }
     if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerGPUHostToLLVMPipeline(pm); }))
+      return false;
+  } else if (opts.gpuKernelsOnCPU) {
+    if (!runStage([](mlir::OpPassManager &pm) { gptc::buildGPUKernelsOnCPUPipeline(pm); }))
       return false;
   } else {
     gptc::LowerToLLVMOptions lowering;
