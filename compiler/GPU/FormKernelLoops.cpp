@@ -241,6 +241,76 @@ LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
   return emitForeachMembers(b, loc, loop.getInductionVars()[0], members, 0, members.size());
 }
 
+/// A scatter-add nest (the embedding gradient, gptc-convert-nn-to-linalg's
+/// `for n: row = clamp(indices[n]); for j: out[row, j] += updates[n, j]`)
+/// becomes a kernel with one thread per column j, each adding its column's
+/// updates in the order of n: threads touch disjoint columns, and every
+/// element's sum keeps its order (the result of the one-thread loop, bit for
+/// bit). Duplicate rows (a token seen twice) are why n stays sequential.
+/// Returns false, changing nothing, for any other loop.
+bool parallelizeScatterColumns(scf::ForOp outer) {
+  if (outer.getNumResults() != 0)
+    return false;
+  auto readsOrPure = [](Operation &op) {
+    return op.getNumRegions() == 0 && (isa<memref::LoadOp>(op) || isMemoryEffectFree(&op));
+  };
+  scf::ForOp inner;
+  for (Operation &op : outer.getBody()->without_terminator()) {
+    if (auto loop = dyn_cast<scf::ForOp>(op); loop && !inner) {
+      inner = loop;
+      continue;
+    }
+    if (!readsOrPure(op))
+      return false;
+  }
+  if (!inner || inner.getNumResults() != 0 || inner->getNextNode() != outer.getBody()->getTerminator())
+    return false;
+  for (Value bound : {inner.getLowerBound(), inner.getUpperBound(), inner.getStep()})
+    if (outer->isAncestor(bound.getParentBlock()->getParentOp()))
+      return false;
+  memref::StoreOp store;
+  for (Operation &op : inner.getBody()->without_terminator()) {
+    if (auto s = dyn_cast<memref::StoreOp>(op); s && !store) {
+      store = s;
+      continue;
+    }
+    if (!readsOrPure(op))
+      return false;
+  }
+  Value column = inner.getInductionVar();
+  if (!store || store.getIndices().empty() || store.getIndices().back() != column)
+    return false;
+  for (Value index : store.getIndices().drop_back())
+    if (inner->isAncestor(index.getParentBlock()->getParentOp()))
+      return false; // the row must not depend on the column
+  // The stored buffer is read only at the element stored, inside the column loop.
+  bool otherReads = false;
+  outer->walk([&](memref::LoadOp load) {
+    if (load.getMemRef() == store.getMemRef() &&
+        (load->getParentOp() != inner || load.getIndices() != store.getIndices()))
+      otherReads = true;
+  });
+  if (otherReads)
+    return false;
+  OpBuilder b(outer);
+  Location loc = outer.getLoc();
+  auto columns = b.create<scf::ParallelOp>(loc, ValueRange{inner.getLowerBound()}, ValueRange{inner.getUpperBound()},
+                                           ValueRange{inner.getStep()});
+  b.setInsertionPoint(columns.getBody()->getTerminator());
+  auto rows = b.create<scf::ForOp>(loc, outer.getLowerBound(), outer.getUpperBound(), outer.getStep());
+  IRMapping map;
+  map.map(outer.getInductionVar(), rows.getInductionVar());
+  map.map(column, columns.getInductionVars()[0]);
+  b.setInsertionPoint(rows.getBody()->getTerminator());
+  for (Operation &op : outer.getBody()->without_terminator())
+    if (&op != inner.getOperation())
+      b.clone(op, map);
+  for (Operation &op : inner.getBody()->without_terminator())
+    b.clone(op, map);
+  outer->erase();
+  return true;
+}
+
 /// Moves `op` into a new one-thread kernel at its place.
 void wrapInOneThreadKernel(Operation *op) {
   OpBuilder b(op);
@@ -295,10 +365,14 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
         if (failed(formKernel(SmallVector<linalg::LinalgOp>{op})))
           return signalPassFailure();
     }
-    // What is left with a loop or a store of its own runs as one thread.
-    for (Operation &op : llvm::make_early_inc_range(body))
+    // What is left with a loop or a store of its own runs as one thread,
+    // but for a scatter-add: one thread per column.
+    for (Operation &op : llvm::make_early_inc_range(body)) {
+      if (auto loop = dyn_cast<scf::ForOp>(op); loop && parallelizeScatterColumns(loop))
+        continue;
       if (isa<scf::ForOp, scf::IfOp, scf::WhileOp, memref::StoreOp>(op))
         wrapInOneThreadKernel(&op);
+    }
   }
 };
 

@@ -153,3 +153,65 @@ func.func @foreach(%w: memref<4x8xf32>, %w_new: memref<4x8xf32>, %a: memref<3x5x
   }
   return
 }
+
+// -----
+
+// The embedding gradient's scatter-add (for n: out[clamp(idx[n]), j] +=
+// upd[n, j] for every column j): one thread per column, each adding its
+// column's updates in the order of n (duplicate rows keep their order).
+// SERIAL-LABEL: func.func @scatter_add
+// SERIAL: scf.parallel (%[[J:.*]]) = (%c0{{.*}}) to (%c32{{.*}}) step
+// SERIAL-NEXT: scf.for %[[N:.*]] = %c0{{.*}} to %c16{{.*}} step
+// SERIAL-NEXT: %[[IDX:.*]] = memref.load %arg0[%[[N]]] : memref<16xi32>
+// SERIAL: %[[ROW:.*]] = arith.minsi
+// SERIAL-NEXT: %[[OLD:.*]] = memref.load %arg1[%[[ROW]], %[[J]]] : memref<65x32xf32>
+// SERIAL-NEXT: %[[UPD:.*]] = memref.load %arg2[%[[N]], %[[J]]] : memref<16x32xf32>
+// SERIAL-NEXT: %[[SUM:.*]] = arith.addf %[[OLD]], %[[UPD]]
+// SERIAL-NEXT: memref.store %[[SUM]], %arg1[%[[ROW]], %[[J]]] : memref<65x32xf32>
+// SERIAL-NOT: scf.for
+// SERIAL: return
+func.func @scatter_add(%idx: memref<16xi32>, %out: memref<65x32xf32>, %upd: memref<16x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  scf.for %n = %c0 to %c16 step %c1 {
+    %i = memref.load %idx[%n] : memref<16xi32>
+    %r = arith.index_cast %i : i32 to index
+    %lo = arith.maxsi %r, %c0 : index
+    %row = arith.minsi %lo, %c64 : index
+    scf.for %j = %c0 to %c32 step %c1 {
+      %old = memref.load %out[%row, %j] : memref<65x32xf32>
+      %u = memref.load %upd[%n, %j] : memref<16x32xf32>
+      %s = arith.addf %old, %u : f32
+      memref.store %s, %out[%row, %j] : memref<65x32xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+// A loop that reads its output at another column (a running sum along the
+// row) is not a scatter-add: one thread.
+// SERIAL-LABEL: func.func @not_a_scatter
+// SERIAL: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step
+// SERIAL-NEXT: scf.for
+// SERIAL: scf.for
+func.func @not_a_scatter(%out: memref<4x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c32 = arith.constant 32 : index
+  scf.for %n = %c0 to %c4 step %c1 {
+    scf.for %j = %c1 to %c32 step %c1 {
+      %jm1 = arith.subi %j, %c1 : index
+      %prev = memref.load %out[%n, %jm1] : memref<4x32xf32>
+      %cur = memref.load %out[%n, %j] : memref<4x32xf32>
+      %s = arith.addf %prev, %cur : f32
+      memref.store %s, %out[%n, %j] : memref<4x32xf32>
+    }
+  }
+  return
+}
