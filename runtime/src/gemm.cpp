@@ -270,84 +270,111 @@ struct APanel {
   }
 };
 
-/// acc(MR x NR) = A(MR x kc) * Bp(kc x NR); then C(rows x cols) = acc
-/// (Overwrite: the first K block of a product that does not accumulate, so C
-/// needs no zeroing beforehand) or C += acc.
+/// acc(RT x NV vectors) = A(RT x kc, the panel's first RT rows) * Bp(kc x
+/// NR, its first NV vectors); then C(rows x cols) = acc (Overwrite: the first
+/// K block of a product that does not accumulate, so C needs no zeroing
+/// beforehand) or C += acc. RT is MR, or 8 or 4 for an edge panel; NV is 2
+/// (a full NR panel) or 1 (an edge panel of at most one vector's columns).
+/// Edge tiles thus compute little past the edge: the 4x4x128 GPT's lm head
+/// (65 columns) computed 96 columns with full tiles, 80 with these; its
+/// attention products (64 rows) 72 rows, now 64.
 // Inlined into its callers: called out of line, the accumulators went
 // through memory (measured 90-100 instead of 100-130 GFLOP/s on attention's
 // 64 x 64 x 32 products).
-template <typename T, bool PackedA, bool Overwrite>
-__attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc, int64_t rows,
-                 int64_t cols) {
+template <typename T, int RT, int NV, bool PackedA, bool Overwrite>
+__attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc,
+                                                       int64_t rows, int64_t cols) {
   using K = Kernel<T>;
   using Vec = typename K::Vec;
   constexpr int MR = K::MR, L = K::kLanes;
-  Vec acc0[MR], acc1[MR];
-  for (int r = 0; r < MR; ++r) {
-    acc0[r] = Vec{};
-    acc1[r] = Vec{};
-  }
+  static_assert(NV >= 1 && NV * L <= K::NR && RT >= 1 && RT <= MR, "a micro-kernel covers at most one MR x NR tile");
+  Vec acc[NV][RT];
+  for (int v = 0; v < NV; ++v)
+    for (int r = 0; r < RT; ++r)
+      acc[v][r] = Vec{};
 #if defined(__AVX512F__)
   // C's tile is needed only after the K loop: start fetching it now.
-  for (int64_t r = 0; r < rows; ++r) {
-    _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch((const char *)(c + r * ldc + L), _MM_HINT_T0);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int v = 0; v < NV; ++v)
+      _mm_prefetch((const char *)(c + r * ldc + v * L), _MM_HINT_T0);
 #endif
   for (int64_t p = 0; p < kc; ++p) {
 #if defined(__AVX512F__)
     // Packed B streams from L2 (a 48 KB micro-panel does not stay in L1 next
     // to A's): ask for it a few steps ahead.
-    _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * K::NR), _MM_HINT_T0);
-    _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * K::NR + L), _MM_HINT_T0);
+    for (int v = 0; v < NV; ++v)
+      _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * K::NR + v * L), _MM_HINT_T0);
 #endif
-    Vec b0, b1;
-    std::memcpy(&b0, bp + p * K::NR, sizeof(Vec));
-    std::memcpy(&b1, bp + p * K::NR + L, sizeof(Vec));
-    for (int r = 0; r < MR; ++r) {
+    Vec b[NV];
+    for (int v = 0; v < NV; ++v)
+      std::memcpy(&b[v], bp + p * K::NR + v * L, sizeof(Vec));
+    for (int r = 0; r < RT; ++r) {
       const T *value = PackedA ? &a.data[p * MR + r] : &a.data[a.rowOffset[r] + p * a.colStride];
       Vec av = broadcast<T>(value);
-      acc0[r] += av * b0;
-      acc1[r] += av * b1;
+      for (int v = 0; v < NV; ++v)
+        acc[v][r] += av * b[v];
     }
   }
-  if (rows == MR && cols == K::NR) {
-    for (int r = 0; r < MR; ++r) {
-      Vec c0 = acc0[r], c1 = acc1[r];
-      if constexpr (!Overwrite) {
-        Vec old0, old1;
-        std::memcpy(&old0, c + r * ldc, sizeof(Vec));
-        std::memcpy(&old1, c + r * ldc + L, sizeof(Vec));
-        c0 += old0;
-        c1 += old1;
+  if (rows == RT && cols == NV * L) {
+    for (int r = 0; r < RT; ++r)
+      for (int v = 0; v < NV; ++v) {
+        Vec out = acc[v][r];
+        if constexpr (!Overwrite) {
+          Vec old;
+          std::memcpy(&old, c + r * ldc + v * L, sizeof(Vec));
+          out += old;
+        }
+        std::memcpy(c + r * ldc + v * L, &out, sizeof(Vec));
       }
-      std::memcpy(c + r * ldc, &c0, sizeof(Vec));
-      std::memcpy(c + r * ldc + L, &c1, sizeof(Vec));
-    }
     return;
   }
   // A partial tile: masked loads and stores touch only the columns that exist.
-  unsigned long long lanes0 = std::min<int64_t>(cols, L), lanes1 = cols > L ? cols - L : 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    storeMasked<T, Overwrite>(c + r * ldc, acc0[r], lanes0);
-    if (lanes1)
-      storeMasked<T, Overwrite>(c + r * ldc + L, acc1[r], lanes1);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    for (int v = 0; v < NV; ++v) {
+      int64_t lanes = std::clamp<int64_t>(cols - v * L, 0, L);
+      if (lanes)
+        storeMasked<T, Overwrite>(c + r * ldc + v * L, acc[v][r], (unsigned long long)lanes);
+    }
 }
 
 /// The micro-kernel for one tile: A packed or in place, C overwritten or not.
-template <typename T>
-__attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked, const Matrix<T> &a, int64_t i,
-          int64_t p0, const T *bp, T *c, int64_t ldc, int64_t rows, int64_t cols) {
+template <typename T, int RT, int NV>
+__attribute__((always_inline)) inline void tileOf(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
+                                                  const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, T *c,
+                                                  int64_t ldc, int64_t rows, int64_t cols) {
   if (packedA) {
     auto panel = APanel<T>::packed(aPacked);
-    overwrite ? microKernel<T, true, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, true, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, true, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, true, false>(kc, panel, bp, c, ldc, rows, cols);
   } else {
     auto panel = APanel<T>::inPlace(a, i, p0, rows);
-    overwrite ? microKernel<T, false, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, false, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, false, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, false, false>(kc, panel, bp, c, ldc, rows, cols);
   }
+}
+
+/// The smallest micro-kernel that covers a rows x cols tile.
+template <typename T, int NV>
+__attribute__((always_inline)) inline void tileRows(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
+                                                    const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, T *c,
+                                                    int64_t ldc, int64_t rows, int64_t cols) {
+  static_assert(Kernel<T>::MR == 12, "edge tiles of 4 and 8 rows");
+  if (rows > 8)
+    tileOf<T, 12, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+  else if (rows > 4)
+    tileOf<T, 8, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+  else
+    tileOf<T, 4, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+}
+
+template <typename T>
+__attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
+                                                const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, T *c,
+                                                int64_t ldc, int64_t rows, int64_t cols) {
+  if (cols > Kernel<T>::kLanes)
+    tileRows<T, 2>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+  else
+    tileRows<T, 1>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
 }
 
 /// The compiled elementwise consumer of C (a bias, an activation, a residual
