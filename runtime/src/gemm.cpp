@@ -495,15 +495,27 @@ AlignedScratch<T> &sharedScratch() {
   return scratch;
 }
 
-/// The tasks of one operand split: `count` pieces of `size` (a multiple of
-/// unit) along an extent, about four per thread so that a thread the machine
-/// runs slower (another tenant on its core, an efficiency core) takes fewer.
+/// The tasks of one operand split along an extent, handed out in order:
+/// large first, shrinking as the work left shrinks (each a share of what is
+/// left, a multiple of unit between unit and maxSize), so that when the work
+/// runs out the threads are finishing small tasks together rather than one
+/// waiting for another's large one (a thread the machine runs slower, with
+/// another tenant on its core, takes fewer).
 struct TaskSplit {
-  int64_t size, count;
+  std::vector<int64_t> starts; // task t is [starts[t], starts[t + 1])
+  int64_t count() const { return (int64_t)starts.size() - 1; }
+  int64_t begin(int64_t task) const { return starts[task]; }
+  int64_t end(int64_t task) const { return starts[task + 1]; }
   static TaskSplit of(int64_t extent, int64_t unit, int64_t maxSize, int threads) {
-    int64_t size = (extent + 4 * threads - 1) / (4 * threads);
-    size = std::clamp<int64_t>((size + unit - 1) / unit * unit, unit, std::max<int64_t>(unit, maxSize));
-    return {size, (extent + size - 1) / size};
+    TaskSplit split;
+    maxSize = std::max(unit, maxSize / unit * unit);
+    for (int64_t at = 0; at < extent;) {
+      split.starts.push_back(at);
+      int64_t share = (extent - at + 2 * threads - 1) / (2 * threads);
+      at = std::min(extent, at + std::clamp((share + unit - 1) / unit * unit, unit, maxSize));
+    }
+    split.starts.push_back(extent);
+    return split;
   }
 };
 
@@ -549,8 +561,8 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
           packB(b, p0, kc, j0 + first * K::NR, std::min<int64_t>(nc, last * K::NR) - first * K::NR,
                 packedB + first * K::NR * kc);
         gptc::ThreadPool::barrier();
-        for (int64_t task; (task = next[s].fetch_add(1)) < rows.count;)
-          rowsTimesPackedB(a, packedB, c, n, task * rows.size, std::min<int64_t>(m, (task + 1) * rows.size), p0, kc,
+        for (int64_t task; (task = next[s].fetch_add(1)) < rows.count();)
+          rowsTimesPackedB(a, packedB, c, n, rows.begin(task), rows.end(task), p0, kc,
                            j0, nc, !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr);
         if (s + 1 < slabs)
           gptc::ThreadPool::barrier(); // the next slab repacks B
@@ -576,9 +588,9 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
                 packedA + first * K::MR * kc);
         gptc::ThreadPool::barrier();
       }
-      for (int64_t task; (task = next[s].fetch_add(1)) < columns.count;) {
-        int64_t j0 = task * columns.size;
-        packedATimesColumns(a, packedA, b, c, n, m, p0, kc, j0, std::min<int64_t>(columns.size, n - j0),
+      for (int64_t task; (task = next[s].fetch_add(1)) < columns.count();) {
+        int64_t j0 = columns.begin(task);
+        packedATimesColumns(a, packedA, b, c, n, m, p0, kc, j0, columns.end(task) - j0,
                             !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr);
       }
       if (s + 1 < kBlocks)
