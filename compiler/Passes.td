@@ -337,10 +337,24 @@ def GpuFormKernelLoops : Pass<"gptc-gpu-form-kernel-loops", "mlir::func::FuncOp"
     (a top-level scf.for, a memref.store: the embedding's scatter-add, a
     scalar written into a buffer) is wrapped in a one-iteration scf.parallel:
     a one-thread kernel.
+
+    With lanes=N (the GPU pipelines: 32), a rows group, or a full reduction
+    with its fill, whose ops allow it (compiler/GPU/LaneKernels.cpp) is
+    instead a lane kernel: N lanes share each row, each op striding over the
+    row, reductions combined by a butterfly: gpu.shuffle xor
+    (lane-collectives=shuffle) or, to run the same arithmetic on a CPU, a
+    loop over the lanes and a vector of partials (lane-collectives=loops).
   }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "0",
+           "threads sharing each row of a rows group (0: one thread per row)">,
+    Option<"laneCollectives", "lane-collectives", "std::string", "\"shuffle\"",
+           "how lanes combine partials: shuffle (GPU) or loops (the same order on a CPU)">,
+  ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
                            "mlir::linalg::LinalgDialect", "mlir::arith::ArithDialect",
-                           "mlir::affine::AffineDialect"];
+                           "mlir::affine::AffineDialect", "mlir::gpu::GPUDialect",
+                           "mlir::vector::VectorDialect"];
 }
 
 def GpuSinkHostScalars : Pass<"gptc-gpu-sink-host-scalars", "mlir::func::FuncOp"> {

@@ -31,9 +31,14 @@
 // correct, and nothing is left to run on the host (buffers live on the
 // device); docs/gpu.md lists these as the kernels to rewrite.
 //
+// With lanes=32 (the GPU pipelines), a rows group or a full reduction with
+// its fill whose ops allow it is a lane kernel instead: a warp per row, the
+// row's reductions combined by shuffles (LaneKernels.cpp).
+//
 // The loop bodies are each op's own scalar code (TilingInterface's
 // generateScalarImplementation), so every linalg op lowers the same way.
 #include "compiler/GPU/KernelTags.h"
+#include "compiler/GPU/LaneKernels.h"
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -318,8 +323,33 @@ void wrapInOneThreadKernel(Operation *op) {
   op->moveBefore(loop.getBody()->getTerminator());
 }
 
+/// The rows a lane kernel of `ops` would share: a rows group's, or none for
+/// ops with no parallel dimension (a full reduction); nullopt otherwise.
+std::optional<int64_t> laneRows(ArrayRef<linalg::LinalgOp> ops) {
+  linalg::LinalgOp first = ops.front();
+  if (first->hasAttr(gptc::gpu::kKernelRowsAttr))
+    return (int64_t)kernelDims(first).size();
+  if (kernelDims(first).empty())
+    return 0;
+  return std::nullopt;
+}
+
 struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernelLoopsPass> {
+  using Base::Base;
   void runOnOperation() override {
+    gptc::gpu::LaneCollectives collectives;
+    if (laneCollectives == "shuffle")
+      collectives = gptc::gpu::LaneCollectives::Shuffle;
+    else if (laneCollectives == "loops")
+      collectives = gptc::gpu::LaneCollectives::Loops;
+    else {
+      getOperation().emitError("lane-collectives must be shuffle or loops, not ") << laneCollectives;
+      return signalPassFailure();
+    }
+    if (lanes < 0 || (lanes & (lanes - 1)) != 0) {
+      getOperation().emitError("lanes must be 0 or a power of two");
+      return signalPassFailure();
+    }
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
@@ -356,6 +386,14 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
       bool agree = llvm::all_of(ops, [&](linalg::LinalgOp op) {
         return rangesOf(op, kernelDims(op)) == shared && (ops.size() == 1 || writesInKernelOrder(op));
       });
+      if (agree && lanes > 1) {
+        std::optional<int64_t> rows = laneRows(ops);
+        if (rows && !gptc::gpu::whyNotLaneKernel(ops, *rows)) {
+          if (failed(gptc::gpu::formLaneKernel(ops, *rows, lanes, collectives)))
+            return signalPassFailure();
+          continue;
+        }
+      }
       if (agree) {
         if (failed(formKernel(ops)))
           return signalPassFailure();

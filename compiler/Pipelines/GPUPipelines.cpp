@@ -36,7 +36,10 @@ using namespace mlir;
 
 namespace gptc {
 
-void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix) {
+/// Threads sharing a row of a rows group (a lane kernel): one warp.
+constexpr int64_t kWarpLanes = 32;
+
+void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, StringRef laneCollectives) {
   // Groups go before bufferization; their ops keep a tag saying which kernel
   // they belong to.
   pm.addPass(createGpuMarkKernels());
@@ -55,7 +58,10 @@ void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix) {
   gemm.runtimePrefix = gemmPrefix.str();
   gemm.epilogues = false; // cuBLAS takes no callback
   pm.addPass(createMatmulToRuntimeCalls(gemm));
-  pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops());
+  GpuFormKernelLoopsOptions kernelLoops;
+  kernelLoops.lanes = kWarpLanes; // rows groups and full reductions: a warp per row
+  kernelLoops.laneCollectives = laneCollectives.str();
+  pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops(kernelLoops));
   pm.addNestedPass<func::FuncOp>(createGpuSinkHostScalars());
   // After the kernels are formed: a group's ops are one loop, so a buffer
   // used inside the group is freed after the whole kernel.
@@ -63,12 +69,12 @@ void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix) {
 }
 
 void buildGPUKernelsOnCPUPipeline(OpPassManager &pm) {
-  buildGPUKernelLoopsPipeline(pm, "gptc_gemm");
+  buildGPUKernelLoopsPipeline(pm, "gptc_gemm", "loops");
   buildLoopsToLLVMPipeline(pm, LowerToLLVMOptions());
 }
 
 void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
-  buildGPUKernelLoopsPipeline(pm, "gptc_cuda_gemm");
+  buildGPUKernelLoopsPipeline(pm, "gptc_cuda_gemm", "shuffle");
   GpuMapKernelLoopsOptions map;
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createGpuMapKernelLoops(map));

@@ -91,7 +91,10 @@ struct GPUOptions : mlir::PassPipelineOptions<GPUOptions> {
 void buildLowerToGPUPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
 /// Its first half: one scf.parallel per kernel on buffers, GEMMs calls to
 /// `gemmPrefix`_f32 (gptc_cuda_gemm on the GPU).
-void buildGPUKernelLoopsPipeline(mlir::OpPassManager &pm, llvm::StringRef gemmPrefix);
+/// `laneCollectives`: how the lanes of a lane kernel (32 per row) combine
+/// their partials, "shuffle" on a GPU or "loops" on a CPU (the same order).
+void buildGPUKernelLoopsPipeline(mlir::OpPassManager &pm, llvm::StringRef gemmPrefix,
+                                 llvm::StringRef laneCollectives);
 /// The GPU path's kernel loops compiled for the CPU (gptc --gpu-kernels-on-cpu):
 /// every kernel a parallel loop of the CPU's runtime, GEMMs the CPU's. It
 /// checks what the GPU kernels compute without a GPU (test/GPU/kernels-on-cpu.test).
