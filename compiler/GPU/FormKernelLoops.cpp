@@ -16,7 +16,11 @@
 //     the reduced dimensions;
 //   * ops whose kernel dimensions (or, outside rows groups, the order in
 //     which they write their outputs) do not agree are kernels of their own, as
-//     are untagged linalg ops and memref.copy (bufferization's copies).
+//     are untagged linalg ops and memref.copy (bufferization's copies);
+//   * a rows group with no reduction is not one: its rows buy nothing, and
+//     one thread per row is little parallelism when the rows are few (the
+//     head split of q, k, v shares only the batch dimension), so its ops
+//     are parallel over all their dimensions, as an elementwise group's.
 //
 // A foreach group (gptc-form-foreach-groups: the optimizer's update of every
 // parameter) is one kernel too, though its members have different shapes: one
@@ -376,6 +380,14 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
       kernels[tag ? tag.getInt() : untagged--].push_back(linalgOp);
     }
     for (auto &[id, ops] : kernels) {
+      // A rows group with no reduction (the head split of q, k and v: a
+      // slice and a transpose sharing only the batch dimension) shares its
+      // rows for nothing: its ops are parallel over all their dimensions
+      // (one kernel if they agree, else one each), not one thread per row.
+      bool reduces = llvm::any_of(ops, [](linalg::LinalgOp op) { return op.getNumReductionLoops() > 0; });
+      if (!reduces)
+        for (linalg::LinalgOp op : ops)
+          op->removeAttr(gptc::gpu::kKernelRowsAttr);
       linalg::LinalgOp first = ops.front();
       if (first->hasAttr(gptc::nn::kForeachMemberAttr)) {
         if (failed(formForeachKernel(ops)))

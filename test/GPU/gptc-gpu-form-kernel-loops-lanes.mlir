@@ -93,15 +93,18 @@ func.func @full_sum(%x: memref<3x50xf32>, %s: memref<f32>) {
 
 // -----
 
-// An op that reads an element of the row another lane wrote (a reversal):
-// lanes would need a barrier, so the group stays one thread per row.
+// An op that reads an element of the row another lane wrote (a reversal,
+// then the row's sum): lanes would need a barrier, so the group stays one
+// thread per row.
 // CHECK-LABEL: func.func @reads_another_lane
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c4)
 // CHECK-NOT: gpu.shuffle
 // CHECK: return
 #map = affine_map<(d0, d1) -> (d0, d1)>
 #rev = affine_map<(d0, d1) -> (d0, 39 - d1)>
-func.func @reads_another_lane(%x: memref<4x40xf32>, %t: memref<4x40xf32>, %y: memref<4x40xf32>) {
+#row = affine_map<(d0, d1) -> (d0)>
+func.func @reads_another_lane(%x: memref<4x40xf32>, %t: memref<4x40xf32>, %y: memref<4x40xf32>, %s: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
   linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<4x40xf32>) outs(%t : memref<4x40xf32>) attrs = {gptc.kernel = 1 : i64, gptc.kernel_rows = 1 : i64} {
   ^bb0(%in: f32, %out: f32):
@@ -112,6 +115,13 @@ func.func @reads_another_lane(%x: memref<4x40xf32>, %t: memref<4x40xf32>, %y: me
       ins(%t : memref<4x40xf32>) outs(%y : memref<4x40xf32>) attrs = {gptc.kernel = 1 : i64, gptc.kernel_rows = 1 : i64} {
   ^bb0(%in: f32, %out: f32):
     linalg.yield %in : f32
+  }
+  linalg.fill {gptc.kernel = 1 : i64, gptc.kernel_rows = 1 : i64} ins(%zero : f32) outs(%s : memref<4xf32>)
+  linalg.generic {indexing_maps = [#map, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%y : memref<4x40xf32>) outs(%s : memref<4xf32>) attrs = {gptc.kernel = 1 : i64, gptc.kernel_rows = 1 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %a = arith.addf %in, %out : f32
+    linalg.yield %a : f32
   }
   return
 }

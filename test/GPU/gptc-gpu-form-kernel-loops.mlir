@@ -215,3 +215,25 @@ func.func @not_a_scatter(%out: memref<4x32xf32>) {
   }
   return
 }
+
+// -----
+
+// A rows group with no reduction (the head split: a slice of qkv, then a
+// transpose, sharing only the batch dimension) is not run a thread per
+// batch row: each op is parallel over all its dimensions, one kernel each
+// (their dimensions differ).
+// CHECK-LABEL: func.func @rows_group_without_reduction
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) = (%c0, %c0, %c0, %c0) to (%c2, %c8, %c2, %c16)
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) = (%c0, %c0, %c0, %c0) to (%c2, %c2, %c8, %c16)
+// CHECK-NOT: linalg.
+// CHECK: return
+#slice = affine_map<(b, t, h, d) -> (b, t, h, d)>
+func.func @rows_group_without_reduction(%qkv: memref<2x8x2x16xf32>, %q: memref<2x8x2x16xf32>, %qt: memref<2x2x8x16xf32>) {
+  linalg.generic {indexing_maps = [#slice, #slice], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%qkv : memref<2x8x2x16xf32>) outs(%q : memref<2x8x2x16xf32>) attrs = {gptc.kernel = 4 : i64, gptc.kernel_rows = 1 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.transpose ins(%q : memref<2x8x2x16xf32>) outs(%qt : memref<2x2x8x16xf32>) permutation = [0, 2, 1, 3] {gptc.kernel = 4 : i64, gptc.kernel_rows = 1 : i64}
+  return
+}
