@@ -344,12 +344,21 @@ def GpuFormKernelLoops : Pass<"gptc-gpu-form-kernel-loops", "mlir::func::FuncOp"
     row, reductions combined by a butterfly: gpu.shuffle xor
     (lane-collectives=shuffle) or, to run the same arithmetic on a CPU, a
     loop over the lanes and a vector of partials (lane-collectives=loops).
+
+    With rows-per-slice=N (the GPU pipelines: 256), a reduction over leading
+    dimensions of more than 2N rows (a bias gradient) with its fill is two
+    kernels (compiler/GPU/SplitRowReductions.cpp): one thread per (slice of
+    N rows, output element) folding its slice into a new buffer, then one
+    per output element combining the slices in order.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", "0",
            "threads sharing each row of a rows group (0: one thread per row)">,
     Option<"laneCollectives", "lane-collectives", "std::string", "\"shuffle\"",
            "how lanes combine partials: shuffle (GPU) or loops (the same order on a CPU)">,
+    Option<"rowsPerSlice", "rows-per-slice", "int64_t", "0",
+           "a reduction over more than twice this many leading rows is two kernels, "
+           "slices of this many rows then the slices (0: one kernel)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
                            "mlir::linalg::LinalgDialect", "mlir::arith::ArithDialect",

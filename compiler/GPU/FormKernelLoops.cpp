@@ -37,12 +37,15 @@
 //
 // With lanes=32 (the GPU pipelines), a rows group or a full reduction with
 // its fill whose ops allow it is a lane kernel instead: a warp per row, the
-// row's reductions combined by shuffles (LaneKernels.cpp).
+// row's reductions combined by shuffles (LaneKernels.cpp). With
+// rows-per-slice=N, a reduction over many leading rows (a bias gradient) is
+// two kernels: slices of N rows, then the slices (SplitRowReductions.cpp).
 //
 // The loop bodies are each op's own scalar code (TilingInterface's
 // generateScalarImplementation), so every linalg op lowers the same way.
 #include "compiler/GPU/KernelTags.h"
 #include "compiler/GPU/LaneKernels.h"
+#include "compiler/GPU/SplitRowReductions.h"
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -398,6 +401,13 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
       bool agree = llvm::all_of(ops, [&](linalg::LinalgOp op) {
         return rangesOf(op, kernelDims(op)) == shared && (ops.size() == 1 || writesInKernelOrder(op));
       });
+      if (agree && !first->hasAttr(gptc::gpu::kKernelRowsAttr)) {
+        FailureOr<bool> split = gptc::gpu::splitRowReduction(ops, rowsPerSlice);
+        if (failed(split))
+          return signalPassFailure();
+        if (*split)
+          continue;
+      }
       if (agree && lanes > 1) {
         std::optional<int64_t> rows = laneRows(ops);
         if (rows && !gptc::gpu::whyNotLaneKernel(ops, *rows)) {

@@ -38,6 +38,8 @@ namespace gptc {
 
 /// Threads sharing a row of a rows group (a lane kernel): one warp.
 constexpr int64_t kWarpLanes = 32;
+/// Rows folded by one thread of a split reduction's first kernel.
+constexpr int64_t kRowsPerSlice = 256;
 
 void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, StringRef laneCollectives) {
   // Groups go before bufferization; their ops keep a tag saying which kernel
@@ -61,6 +63,7 @@ void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, String
   GpuFormKernelLoopsOptions kernelLoops;
   kernelLoops.lanes = kWarpLanes; // rows groups and full reductions: a warp per row
   kernelLoops.laneCollectives = laneCollectives.str();
+  kernelLoops.rowsPerSlice = kRowsPerSlice; // bias gradients: slices of rows, then the slices
   pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops(kernelLoops));
   pm.addNestedPass<func::FuncOp>(createGpuSinkHostScalars());
   // After the kernels are formed: a group's ops are one loop, so a buffer

@@ -1,0 +1,130 @@
+// A reduction over many rows as two kernels.
+//
+// A reduction over leading dimensions (a bias gradient: for c, out[c] =
+// sum over the B*T rows r of g[r, c]) is, as one kernel, one thread per
+// output element looping over every row: 384 threads for 16384 rows in the
+// 6x6x384 GPT. Split in two, it is
+//
+//   partial[s, c] = the rows of slice s (rowsPerSlice of them) folded from
+//                   the combiner's identity      (S x C threads)
+//   out[c]        = the fill (or out[c] as it was), then each partial[s, c]
+//                   in slice order               (C threads, S steps each)
+//
+// with `partial` a buffer of its own, freed after the second kernel. Every
+// thread reads neighbouring columns of one row at a time (coalesced). The
+// sum's order is fixed by the slices, whatever the launch; it differs from
+// the one-thread loop's by reassociation only (add, mul, max, min).
+#include "compiler/GPU/SplitRowReductions.h"
+#include "compiler/GPU/KernelCode.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace gptc::gpu {
+namespace {
+
+/// An scf.parallel over `ranges` at `b` with `body(ivs)` inside.
+void buildParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges,
+                   function_ref<void(OpBuilder &, ValueRange)> body) {
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+  SmallVector<Value> lower(ranges.size(), zero), steps(ranges.size(), one), upper;
+  for (int64_t r : ranges)
+    upper.push_back(b.create<arith::ConstantIndexOp>(loc, r));
+  b.create<scf::ParallelOp>(loc, lower, upper, steps, [&](OpBuilder &nested, Location, ValueRange ivs) {
+    body(nested, ivs);
+  });
+}
+
+} // namespace
+
+FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPerSlice) {
+  if (rowsPerSlice <= 0 || ops.empty() || ops.size() > 2)
+    return false;
+  linalg::LinalgOp reduction = ops.back(), front = ops.front();
+  linalg::FillOp fill;
+  if (ops.size() == 2) {
+    fill = dyn_cast<linalg::FillOp>(front.getOperation());
+    if (!fill || fill.getDpsInitOperand(0)->get() != reduction.getDpsInitOperand(0)->get())
+      return false;
+  }
+  // Leading reduction dimensions, then the output's, in order.
+  SmallVector<utils::IteratorType> iterators = reduction.getIteratorTypesArray();
+  int64_t reduced = 0;
+  while (reduced < (int64_t)iterators.size() && iterators[reduced] == utils::IteratorType::reduction)
+    ++reduced;
+  if (reduced == 0 || llvm::any_of(llvm::ArrayRef(iterators).drop_front(reduced),
+                                   [](utils::IteratorType t) { return t != utils::IteratorType::parallel; }))
+    return false;
+  if (reduction.getNumDpsInits() != 1)
+    return false;
+  OpOperand *init = reduction.getDpsInitOperand(0);
+  AffineMap outMap = reduction.getMatchingIndexingMap(init);
+  int64_t columnsRank = (int64_t)iterators.size() - reduced;
+  if (columnsRank == 0 || outMap.getNumResults() != columnsRank)
+    return false; // a full reduction is a lane kernel (LaneKernels.cpp)
+  for (int64_t i = 0; i < columnsRank; ++i)
+    if (outMap.getResult(i) != getAffineDimExpr(reduced + i, outMap.getContext()))
+      return false;
+  Operation *combiner = reductionCombiner(reduction);
+  auto elementType = dyn_cast<FloatType>(getElementTypeOrSelf(init->get().getType()));
+  if (!combiner || !elementType)
+    return false;
+  SmallVector<int64_t> ranges = reduction.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return false;
+  SmallVector<int64_t> rowExtents(ranges.begin(), ranges.begin() + reduced);
+  SmallVector<int64_t> columns(ranges.begin() + reduced, ranges.end());
+  int64_t rows = 1;
+  for (int64_t r : rowExtents)
+    rows *= r;
+  if (rows <= 2 * rowsPerSlice)
+    return false;
+  int64_t slices = (rows + rowsPerSlice - 1) / rowsPerSlice;
+
+  OpBuilder b(reduction);
+  Location loc = reduction.getLoc();
+  SmallVector<int64_t> partialShape{slices};
+  llvm::append_range(partialShape, columns);
+  Value partial = b.create<memref::AllocOp>(loc, MemRefType::get(partialShape, elementType));
+  // Kernel 1: each slice's rows folded, per column.
+  SmallVector<int64_t> sliceRanges(partialShape);
+  buildParallel(b, loc, sliceRanges, [&](OpBuilder &k, ValueRange ivs) {
+    Value slice = ivs.front();
+    Value first = k.create<arith::MulIOp>(loc, slice, k.create<arith::ConstantIndexOp>(loc, rowsPerSlice));
+    Value end = k.create<arith::MinUIOp>(
+        loc, k.create<arith::AddIOp>(loc, first, k.create<arith::ConstantIndexOp>(loc, rowsPerSlice)),
+        k.create<arith::ConstantIndexOp>(loc, rows));
+    Value identity = identityOf(k, loc, combiner, elementType);
+    auto loop = k.create<scf::ForOp>(loc, first, end, k.create<arith::ConstantIndexOp>(loc, 1), ValueRange{identity},
+                                     [&](OpBuilder &f, Location l, Value row, ValueRange acc) {
+                                       SmallVector<Value> all = delinearize(f, l, row, rowExtents);
+                                       llvm::append_range(all, ivs.drop_front());
+                                       f.create<scf::YieldOp>(l, emitReductionStep(f, l, reduction, all, acc[0]));
+                                     });
+    k.create<memref::StoreOp>(loc, loop.getResult(0), partial, ivs);
+  });
+  // Kernel 2: the fill (or the output as it was), then the slices in order.
+  Value outBuffer = init->get();
+  buildParallel(b, loc, columns, [&](OpBuilder &k, ValueRange ivs) {
+    Value start = fill ? fill.getDpsInputOperand(0)->get() : k.create<memref::LoadOp>(loc, outBuffer, ivs).getResult();
+    auto loop = k.create<scf::ForOp>(loc, k.create<arith::ConstantIndexOp>(loc, 0),
+                                     k.create<arith::ConstantIndexOp>(loc, slices),
+                                     k.create<arith::ConstantIndexOp>(loc, 1), ValueRange{start},
+                                     [&](OpBuilder &f, Location l, Value slice, ValueRange acc) {
+                                       SmallVector<Value> at{slice};
+                                       llvm::append_range(at, ivs);
+                                       Value p = f.create<memref::LoadOp>(l, partial, at);
+                                       f.create<scf::YieldOp>(l, combine(f, l, combiner, acc[0], p));
+                                     });
+    k.create<memref::StoreOp>(loc, loop.getResult(0), outBuffer, ivs);
+  });
+  b.create<memref::DeallocOp>(loc, partial);
+  for (linalg::LinalgOp op : llvm::reverse(ops))
+    op->erase();
+  return true;
+}
+
+} // namespace gptc::gpu

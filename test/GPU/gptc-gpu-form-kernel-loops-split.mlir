@@ -1,0 +1,72 @@
+// gptc-gpu-form-kernel-loops{rows-per-slice=N}: a reduction over many
+// leading rows (a bias gradient) is two kernels (compiler/GPU/SplitRowReductions.cpp).
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops{rows-per-slice=256},canonicalize))' | FileCheck %s
+
+// [1000, 32] -> [32] with its fill: 4 slices of 256 rows (the last 232).
+// Kernel 1, one thread per (slice, column): the slice's rows from 0.0 into
+// a [4, 32] buffer. Kernel 2, one thread per column: the fill's value, then
+// the 4 partials in order. The buffer is freed after.
+// CHECK-LABEL: func.func @bias_gradient
+// CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<4x32xf32>
+// CHECK: scf.parallel (%[[S:.*]], %[[C:.*]]) = (%c0, %c0) to (%c4, %c32)
+// CHECK: %[[FIRST:.*]] = arith.muli %[[S]], %c256
+// CHECK: %[[END:.*]] = arith.minui %{{.*}}, %c1000
+// CHECK: scf.for %[[R:.*]] = %[[FIRST]] to %[[END]] step %c1 iter_args(%{{.*}} = %cst{{.*}})
+// CHECK: memref.load %{{.*}}[%[[R]], %[[C]]] : memref<1000x32xf32>
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[PARTIAL]][%[[S]], %[[C]]]
+// CHECK: scf.parallel (%[[C2:.*]]) = (%c0) to (%c32)
+// CHECK: scf.for %[[S2:.*]] = %c0 to %c4 step %c1 iter_args(%{{.*}} = %cst
+// CHECK: memref.load %[[PARTIAL]][%[[S2]], %[[C2]]]
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[C2]]] : memref<32xf32>
+// CHECK: memref.dealloc %[[PARTIAL]]
+// CHECK-NOT: linalg.
+func.func @bias_gradient(%g: memref<1000x32xf32>, %db: memref<32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {gptc.kernel = 7 : i64} ins(%zero : f32) outs(%db : memref<32xf32>)
+  linalg.reduce ins(%g : memref<1000x32xf32>) outs(%db : memref<32xf32>) dimensions = [0] {gptc.kernel = 7 : i64}
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  return
+}
+
+// -----
+
+// Two leading dimensions ([4, 300] rows = 1200, 5 slices), no fill: the
+// second kernel starts from the output as it was.
+// CHECK-LABEL: func.func @accumulate_two_leading
+// CHECK: memref.alloc() : memref<5x16xf32>
+// CHECK: arith.remui %{{.*}}, %c300
+// CHECK: arith.divui %{{.*}}, %c300
+// CHECK: scf.parallel (%[[C:.*]]) = (%c0) to (%c16)
+// CHECK: %[[OLD:.*]] = memref.load %{{.*}}[%[[C]]] : memref<16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %[[OLD]])
+func.func @accumulate_two_leading(%g: memref<4x300x16xf32>, %db: memref<16xf32>) {
+  linalg.reduce ins(%g : memref<4x300x16xf32>) outs(%db : memref<16xf32>) dimensions = [0, 1] {gptc.kernel = 2 : i64}
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  return
+}
+
+// -----
+
+// 512 rows (not more than 2 x 256): one kernel, a thread per column.
+// CHECK-LABEL: func.func @few_rows
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c32)
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @few_rows(%g: memref<512x32xf32>, %db: memref<32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {gptc.kernel = 7 : i64} ins(%zero : f32) outs(%db : memref<32xf32>)
+  linalg.reduce ins(%g : memref<512x32xf32>) outs(%db : memref<32xf32>) dimensions = [0] {gptc.kernel = 7 : i64}
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  return
+}
