@@ -23,7 +23,8 @@
 //     are parallel over all their dimensions, as an elementwise group's.
 //
 // A foreach group (gptc-form-foreach-groups: the optimizer's update of every
-// parameter) is one kernel too, though its members have different shapes: one
+// parameter) is one kernel too (but for members split as reductions over
+// many rows, below), though its members have different shapes: one
 // parallel loop over all their elements laid end to end, in which each thread
 // finds its member by a binary search over the members' offsets and runs that
 // member's ops (a reduction member: the fill and the reduction into it) at
@@ -393,7 +394,21 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
           op->removeAttr(gptc::gpu::kKernelRowsAttr);
       linalg::LinalgOp first = ops.front();
       if (first->hasAttr(gptc::nn::kForeachMemberAttr)) {
-        if (failed(formForeachKernel(ops)))
+        // A member reducing many rows (a layernorm's gain and bias
+        // gradients) would be one thread per output element looping over
+        // every row: it is split into two kernels of its own instead.
+        llvm::MapVector<int64_t, SmallVector<linalg::LinalgOp>> byMember;
+        for (linalg::LinalgOp op : ops)
+          byMember[op->getAttrOfType<IntegerAttr>(gptc::nn::kForeachMemberAttr).getInt()].push_back(op);
+        SmallVector<linalg::LinalgOp> rest;
+        for (auto &[member, memberOps] : byMember) {
+          FailureOr<bool> split = gptc::gpu::splitRowReduction(memberOps, rowsPerSlice);
+          if (failed(split))
+            return signalPassFailure();
+          if (!*split)
+            llvm::append_range(rest, memberOps);
+        }
+        if (!rest.empty() && failed(formForeachKernel(rest)))
           return signalPassFailure();
         continue;
       }
