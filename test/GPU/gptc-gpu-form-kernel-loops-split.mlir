@@ -70,3 +70,52 @@ func.func @few_rows(%g: memref<512x32xf32>, %db: memref<32xf32>) {
     }
   return
 }
+
+// -----
+
+// A foreach group (a layernorm's gain and bias gradients: two reductions over
+// 600 rows, and an elementwise member): the reductions are split into two
+// kernels each, the elementwise member is the foreach kernel left.
+// CHECK-LABEL: func.func @foreach_members
+// CHECK: memref.alloc() : memref<3x8xf32>
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c3, %c8)
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8)
+// CHECK: memref.dealloc
+// CHECK: memref.alloc() : memref<3x8xf32>
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c3, %c8)
+// CHECK: arith.mulf
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8)
+// CHECK: memref.dealloc
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c8)
+// CHECK: arith.negf
+// CHECK-NOT: scf.parallel
+// CHECK: return
+#col = affine_map<(d0, d1) -> (d1)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @foreach_members(%g: memref<600x8xf32>, %x: memref<600x8xf32>, %db: memref<8xf32>, %dw: memref<8xf32>,
+                           %v: memref<8xf32>, %v_new: memref<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {gptc.kernel = 5 : i64, gptc.foreach_member = 0 : i64} ins(%zero : f32) outs(%db : memref<8xf32>)
+  linalg.generic {indexing_maps = [#id2, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%g : memref<600x8xf32>) outs(%db : memref<8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 0 : i64} {
+  ^bb0(%in: f32, %acc: f32):
+    %s = arith.addf %acc, %in : f32
+    linalg.yield %s : f32
+  }
+  linalg.fill {gptc.kernel = 5 : i64, gptc.foreach_member = 1 : i64} ins(%zero : f32) outs(%dw : memref<8xf32>)
+  linalg.generic {indexing_maps = [#id2, #id2, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%g, %x : memref<600x8xf32>, memref<600x8xf32>) outs(%dw : memref<8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 1 : i64} {
+  ^bb0(%in: f32, %xin: f32, %acc: f32):
+    %p = arith.mulf %in, %xin : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%v : memref<8xf32>) outs(%v_new : memref<8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 2 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  return
+}
