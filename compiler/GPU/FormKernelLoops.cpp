@@ -50,6 +50,7 @@
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
 #include "llvm/ADT/MapVector.h"
@@ -260,8 +261,106 @@ LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
 /// updates in the order of n: threads touch disjoint columns, and every
 /// element's sum keeps its order (the result of the one-thread loop, bit for
 /// bit). Duplicate rows (a token seen twice) are why n stays sequential.
-/// Returns false, changing nothing, for any other loop.
-bool parallelizeScatterColumns(scf::ForOp outer) {
+/// Over more than 2 x tokensPerSlice tokens, the tokens are split into
+/// slices instead (splitScatterTokens). Returns false, changing nothing, for
+/// any other loop.
+/// The scatter-add's tokens in slices (the loop nest matched by
+/// parallelizeScatterColumns, its update `out[row, j] = out[row, j] + x`):
+/// a zeroed buffer partial[S, rows, columns]; one thread per (slice, column)
+/// adding its slice's tokens, in order, into partial[slice]; then one thread
+/// per element of out adding the slices in order. Returns false, changing
+/// nothing, when the stored value is not such an addf, the bounds are not
+/// constant, the tokens are too few, or the partial buffer would be larger
+/// than 16M elements (a translation model's 5898-word vocabulary).
+bool splitScatterTokens(scf::ForOp outer, scf::ForOp inner, memref::StoreOp store, int64_t tokensPerSlice) {
+  auto constant = [](Value v) { return getConstantIntValue(v); };
+  std::optional<int64_t> lo = constant(outer.getLowerBound()), hi = constant(outer.getUpperBound()),
+                         step = constant(outer.getStep());
+  auto outType = dyn_cast<MemRefType>(store.getMemRef().getType());
+  if (tokensPerSlice <= 0 || !lo || !hi || !step || *lo != 0 || *step != 1 || !outType ||
+      !outType.hasStaticShape() || outType.getRank() != 2 || !isa<FloatType>(outType.getElementType()))
+    return false;
+  auto add = store.getValue().getDefiningOp<arith::AddFOp>();
+  if (!add || add->getParentOp() != inner)
+    return false;
+  memref::LoadOp old;
+  for (Value operand : add->getOperands())
+    if (auto load = operand.getDefiningOp<memref::LoadOp>();
+        load && load.getMemRef() == store.getMemRef() && load.getIndices() == store.getIndices())
+      old = load;
+  if (!old || add.getLhs() == add.getRhs())
+    return false;
+  int64_t tokens = *hi, slices = (tokens + tokensPerSlice - 1) / tokensPerSlice;
+  if (tokens <= 2 * tokensPerSlice || slices * outType.getNumElements() > (int64_t(1) << 24))
+    return false;
+  OpBuilder b(outer);
+  Location loc = outer.getLoc();
+  auto index = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  int64_t rowsOut = outType.getDimSize(0), columnsOut = outType.getDimSize(1);
+  Type element = outType.getElementType();
+  Value partial = b.create<memref::AllocOp>(loc, MemRefType::get({slices, rowsOut, columnsOut}, element));
+  Value zero = b.create<arith::ConstantOp>(loc, element, b.getFloatAttr(element, 0.0));
+  // Kernel 1: partial = 0.
+  b.create<scf::ParallelOp>(loc, ValueRange{index(0), index(0), index(0)},
+                            ValueRange{index(slices), index(rowsOut), index(columnsOut)},
+                            ValueRange{index(1), index(1), index(1)},
+                            [&](OpBuilder &k, Location l, ValueRange ivs) {
+                              k.create<memref::StoreOp>(l, zero, partial, ivs);
+                            });
+  // Kernel 2: each (slice, column) adds its slice's tokens in order.
+  auto bySlice = b.create<scf::ParallelOp>(loc, ValueRange{index(0), inner.getLowerBound()},
+                                           ValueRange{index(slices), inner.getUpperBound()},
+                                           ValueRange{index(1), inner.getStep()});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(bySlice.getBody()->getTerminator());
+    Value slice = bySlice.getInductionVars()[0];
+    Value first = b.create<arith::MulIOp>(loc, slice, index(tokensPerSlice));
+    Value end = b.create<arith::MinUIOp>(loc, b.create<arith::AddIOp>(loc, first, index(tokensPerSlice)), index(tokens));
+    auto rows = b.create<scf::ForOp>(loc, first, end, index(1));
+    IRMapping map;
+    map.map(outer.getInductionVar(), rows.getInductionVar());
+    map.map(inner.getInductionVar(), bySlice.getInductionVars()[1]);
+    b.setInsertionPoint(rows.getBody()->getTerminator());
+    for (Operation &op : outer.getBody()->without_terminator())
+      if (&op != inner.getOperation())
+        b.clone(op, map);
+    auto partialIndices = [&](ValueRange indices) {
+      SmallVector<Value> at{slice};
+      for (Value i : indices)
+        at.push_back(map.lookupOrDefault(i));
+      return at;
+    };
+    for (Operation &op : inner.getBody()->without_terminator()) {
+      if (&op == old.getOperation())
+        map.map(old.getResult(), b.create<memref::LoadOp>(loc, partial, partialIndices(old.getIndices())));
+      else if (&op == store.getOperation())
+        b.create<memref::StoreOp>(loc, map.lookup(store.getValue()), partial, partialIndices(store.getIndices()));
+      else
+        b.clone(op, map);
+    }
+  }
+  // Kernel 3: out = out + each slice, in order.
+  Value outBuffer = store.getMemRef();
+  b.create<scf::ParallelOp>(
+      loc, ValueRange{index(0), index(0)}, ValueRange{index(rowsOut), index(columnsOut)}, ValueRange{index(1), index(1)},
+      [&](OpBuilder &k, Location l, ValueRange ivs) {
+        Value start = k.create<memref::LoadOp>(l, outBuffer, ivs);
+        auto sum = k.create<scf::ForOp>(l, k.create<arith::ConstantIndexOp>(l, 0),
+                                        k.create<arith::ConstantIndexOp>(l, slices),
+                                        k.create<arith::ConstantIndexOp>(l, 1), ValueRange{start},
+                                        [&](OpBuilder &f, Location fl, Value s, ValueRange acc) {
+                                          Value p = f.create<memref::LoadOp>(fl, partial, ValueRange{s, ivs[0], ivs[1]});
+                                          f.create<scf::YieldOp>(fl, ValueRange{f.create<arith::AddFOp>(fl, acc[0], p)});
+                                        });
+        k.create<memref::StoreOp>(l, sum.getResult(0), outBuffer, ivs);
+      });
+  b.create<memref::DeallocOp>(loc, partial);
+  outer->erase();
+  return true;
+}
+
+bool parallelizeScatterColumns(scf::ForOp outer, int64_t tokensPerSlice) {
   if (outer.getNumResults() != 0)
     return false;
   auto readsOrPure = [](Operation &op) {
@@ -305,6 +404,8 @@ bool parallelizeScatterColumns(scf::ForOp outer) {
   });
   if (otherReads)
     return false;
+  if (splitScatterTokens(outer, inner, store, tokensPerSlice))
+    return true;
   OpBuilder b(outer);
   Location loc = outer.getLoc();
   auto columns = b.create<scf::ParallelOp>(loc, ValueRange{inner.getLowerBound()}, ValueRange{inner.getUpperBound()},
@@ -443,7 +544,7 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
     // What is left with a loop or a store of its own runs as one thread,
     // but for a scatter-add: one thread per column.
     for (Operation &op : llvm::make_early_inc_range(body)) {
-      if (auto loop = dyn_cast<scf::ForOp>(op); loop && parallelizeScatterColumns(loop))
+      if (auto loop = dyn_cast<scf::ForOp>(op); loop && parallelizeScatterColumns(loop, rowsPerSlice))
         continue;
       if (isa<scf::ForOp, scf::IfOp, scf::WhileOp, memref::StoreOp>(op))
         wrapInOneThreadKernel(&op);

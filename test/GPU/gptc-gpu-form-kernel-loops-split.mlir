@@ -119,3 +119,47 @@ func.func @foreach_members(%g: memref<600x8xf32>, %x: memref<600x8xf32>, %db: me
   }
   return
 }
+
+// -----
+
+// The embedding gradient's scatter-add over 600 tokens (for n: out[clamp(
+// idx[n]), j] += upd[n, j]): a zeroed [3, 65, 32] buffer, one thread per
+// (slice of 256 tokens, column) adding its slice's tokens in order into its
+// own table, then one thread per element of out adding the 3 tables in order.
+// CHECK-LABEL: func.func @scatter_add
+// CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<3x65x32xf32>
+// CHECK: scf.parallel (%[[S0:.*]], %[[V0:.*]], %[[J0:.*]]) = (%c0, %c0, %c0) to (%c3, %c65, %c32)
+// CHECK-NEXT: memref.store %cst, %[[PARTIAL]][%[[S0]], %[[V0]], %[[J0]]]
+// CHECK: scf.parallel (%[[S:.*]], %[[J:.*]]) = (%c0, %c0) to (%c3, %c32)
+// CHECK: scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step %c1 {
+// CHECK: memref.load %{{.*}}[%[[N]]] : memref<600xi32>
+// CHECK: %[[ROW:.*]] = arith.minsi
+// CHECK: %[[OLD:.*]] = memref.load %[[PARTIAL]][%[[S]], %[[ROW]], %[[J]]]
+// CHECK: %[[UPD:.*]] = memref.load %{{.*}}[%[[N]], %[[J]]] : memref<600x32xf32>
+// CHECK: %[[SUM:.*]] = arith.addf %[[OLD]], %[[UPD]]
+// CHECK: memref.store %[[SUM]], %[[PARTIAL]][%[[S]], %[[ROW]], %[[J]]]
+// CHECK: scf.parallel (%[[V:.*]], %[[J2:.*]]) = (%c0, %c0) to (%c65, %c32)
+// CHECK: memref.load %{{.*}}[%[[V]], %[[J2]]] : memref<65x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[V]], %[[J2]]] : memref<65x32xf32>
+// CHECK: memref.dealloc %[[PARTIAL]]
+func.func @scatter_add(%idx: memref<600xi32>, %out: memref<65x32xf32>, %upd: memref<600x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c600 = arith.constant 600 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  scf.for %n = %c0 to %c600 step %c1 {
+    %i = memref.load %idx[%n] : memref<600xi32>
+    %r = arith.index_cast %i : i32 to index
+    %lo = arith.maxsi %r, %c0 : index
+    %row = arith.minsi %lo, %c64 : index
+    scf.for %j = %c0 to %c32 step %c1 {
+      %old = memref.load %out[%row, %j] : memref<65x32xf32>
+      %u = memref.load %upd[%n, %j] : memref<600x32xf32>
+      %s = arith.addf %old, %u : f32
+      memref.store %s, %out[%row, %j] : memref<65x32xf32>
+    }
+  }
+  return
+}
