@@ -44,6 +44,7 @@
 //
 // The loop bodies are each op's own scalar code (TilingInterface's
 // generateScalarImplementation), so every linalg op lowers the same way.
+#include "compiler/GPU/KernelCode.h"
 #include "compiler/GPU/KernelTags.h"
 #include "compiler/GPU/LaneKernels.h"
 #include "compiler/GPU/SplitRowReductions.h"
@@ -112,21 +113,6 @@ bool writesInKernelOrder(linalg::LinalgOp op) {
   return true;
 }
 
-/// An scf.parallel over `ranges` at `b` (one iteration when there are none).
-scf::ParallelOp createParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges) {
-  SmallVector<Value> lower, upper, steps;
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
-  SmallVector<int64_t> trips(ranges);
-  if (trips.empty()) // no parallel dimension: one thread
-    trips.push_back(1);
-  for (int64_t r : trips) {
-    lower.push_back(zero);
-    upper.push_back(b.create<arith::ConstantIndexOp>(loc, r));
-    steps.push_back(one);
-  }
-  return b.create<scf::ParallelOp>(loc, lower, upper, steps);
-}
-
 /// Emits `op`'s scalar code at `b`, its `dims` given by `parallelIvs` and
 /// its other dimensions as a sequential loop nest. Then erases `op`.
 LogicalResult emitOpInKernel(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t> dims, ValueRange parallelIvs) {
@@ -168,7 +154,7 @@ LogicalResult formKernel(SmallVector<linalg::LinalgOp> ops) {
   SmallVector<int64_t> ranges = rangesOf(first, kernelDims(first));
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return first->emitError("GPU kernels need static shapes");
-  scf::ParallelOp loop = createParallel(b, loc, ranges);
+  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, ranges);
   SmallVector<Value> ivs; // none for a one-thread kernel
   if (!ranges.empty())
     ivs = loop.getInductionVars();
@@ -250,7 +236,7 @@ LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
   Operation *last = ops.back();
   OpBuilder b(last);
   Location loc = last->getLoc();
-  scf::ParallelOp loop = createParallel(b, loc, {total});
+  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, {total});
   b.setInsertionPoint(loop.getBody()->getTerminator());
   return emitForeachMembers(b, loc, loop.getInductionVars()[0], members, 0, members.size());
 }
@@ -428,7 +414,7 @@ bool parallelizeScatterColumns(scf::ForOp outer, int64_t tokensPerSlice) {
 /// Moves `op` into a new one-thread kernel at its place.
 void wrapInOneThreadKernel(Operation *op) {
   OpBuilder b(op);
-  scf::ParallelOp loop = createParallel(b, op->getLoc(), {});
+  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, op->getLoc(), {});
   op->moveBefore(loop.getBody()->getTerminator());
 }
 

@@ -102,4 +102,15 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear, ArrayRe
   return ivs;
 }
 
+scf::ParallelOp createKernelLoop(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges) {
+  SmallVector<int64_t> trips(ranges);
+  if (trips.empty()) // no parallel dimension: one thread
+    trips.push_back(1);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+  SmallVector<Value> lower(trips.size(), zero), steps(trips.size(), one), upper;
+  for (int64_t t : trips)
+    upper.push_back(b.create<arith::ConstantIndexOp>(loc, t));
+  return b.create<scf::ParallelOp>(loc, lower, upper, steps);
+}
+
 } // namespace gptc::gpu

@@ -1,10 +1,11 @@
 // Scalar code shared by the GPU kernel builders: a linalg reduction's
 // combiner (add, mul, max, min of its accumulator and a term), its identity,
-// the reduction's body at given indices, and index arithmetic.
+// the reduction's body at given indices, index arithmetic, kernel loops.
 #ifndef GPTC_GPU_KERNELCODE_H
 #define GPTC_GPU_KERNELCODE_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace gptc::gpu {
 
@@ -32,6 +33,10 @@ mlir::Value emitReductionStep(mlir::OpBuilder &b, mlir::Location loc, mlir::lina
 /// The indices of element `linear` of a row-major box with extents `extents`.
 llvm::SmallVector<mlir::Value> delinearize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value linear,
                                            llvm::ArrayRef<int64_t> extents);
+
+/// A kernel loop: an scf.parallel from 0 over `ranges`, step 1 (one
+/// iteration when `ranges` is empty: a one-thread kernel).
+mlir::scf::ParallelOp createKernelLoop(mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<int64_t> ranges);
 
 } // namespace gptc::gpu
 

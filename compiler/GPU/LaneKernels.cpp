@@ -232,17 +232,6 @@ LogicalResult emitScalar(OpBuilder &b, Location loc, linalg::LinalgOp op, ValueR
   return success();
 }
 
-scf::ParallelOp createParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges) {
-  SmallVector<int64_t> trips(ranges);
-  if (trips.empty())
-    trips.push_back(1);
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
-  SmallVector<Value> lower(trips.size(), zero), steps(trips.size(), one), upper;
-  for (int64_t t : trips)
-    upper.push_back(b.create<arith::ConstantIndexOp>(loc, t));
-  return b.create<scf::ParallelOp>(loc, lower, upper, steps);
-}
-
 } // namespace
 
 std::optional<std::string> whyNotLaneKernel(ArrayRef<linalg::LinalgOp> ops, int64_t rows) {
@@ -266,7 +255,7 @@ LogicalResult formLaneKernel(ArrayRef<linalg::LinalgOp> ops, int64_t rows, int64
   SmallVector<int64_t> ranges(rowRanges);
   if (shuffle)
     ranges.push_back(lanes);
-  scf::ParallelOp loop = createParallel(b, loc, ranges);
+  scf::ParallelOp loop = createKernelLoop(b, loc, ranges);
   SmallVector<Value> rowIvs(llvm::ArrayRef(loop.getInductionVars()).take_front(rows));
   b.setInsertionPoint(loop.getBody()->getTerminator());
   // Shuffle: the lane is the loop's last dimension. Loops: a loop per op.

@@ -26,16 +26,13 @@ using namespace mlir;
 namespace gptc::gpu {
 namespace {
 
-/// An scf.parallel over `ranges` at `b` with `body(ivs)` inside.
+/// A kernel loop over `ranges` at `b` with `body(ivs)` inside.
 void buildParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges,
                    function_ref<void(OpBuilder &, ValueRange)> body) {
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
-  SmallVector<Value> lower(ranges.size(), zero), steps(ranges.size(), one), upper;
-  for (int64_t r : ranges)
-    upper.push_back(b.create<arith::ConstantIndexOp>(loc, r));
-  b.create<scf::ParallelOp>(loc, lower, upper, steps, [&](OpBuilder &nested, Location, ValueRange ivs) {
-    body(nested, ivs);
-  });
+  scf::ParallelOp loop = createKernelLoop(b, loc, ranges);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(b, loop.getInductionVars());
 }
 
 } // namespace
