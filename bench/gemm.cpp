@@ -47,7 +47,7 @@ int main(int argc, char **argv) {
     };
     once();
     double best = 1e30;
-    for (int round = 0; round < 5; ++round) {
+    for (int window = 0; window < 10; ++window) {
       int reps = 0;
       auto start = std::chrono::steady_clock::now();
       double elapsed = 0;
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
         once();
         ++reps;
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      } while (elapsed < 0.05);
+      } while (elapsed < 0.01);
       best = std::min(best, elapsed / reps);
     }
     double flops = 2.0 * s.batch * s.m * s.n * s.k;
