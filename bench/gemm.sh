@@ -3,7 +3,7 @@
 # runtime's GEMM (build/bin/gemm-bench) and torch.matmul (PyTorch from PyPI,
 # MKL inside) side by side in one run, at the same thread count, with the
 # machine's sgemm rate (torch.mm 2048^3) for reference. Shape by shape the two
-# alternate, ROUNDS (default 3) rounds of best-of-5 timings each.
+# alternate, ROUNDS (default 3) rounds of best-of-10 timings (windows of at least 10 ms) each.
 # Usage: [ROUNDS=3] bench/gemm.sh [THREADS=2] [CONFIG (4x4x128, 6x6x384, de-en; default all)]
 set -euo pipefail
 cd "$(dirname "$0")/.."

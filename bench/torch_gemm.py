@@ -1,9 +1,9 @@
 """torch.matmul on the shapes of bench/gemm_shapes.h (the peer of bench/gemm.cpp).
 
 Usage: torch_gemm.py THREADS [CONFIG] [--gptc GEMM_BENCH] [--rounds N]
-Without --gptc: one JSON line per shape (torch alone, best of 5 timings).
+Without --gptc: one JSON line per shape (torch alone, best of 10 timings).
 With --gptc: side by side, shape by shape: each round times the shape with
-the runtime's GEMM (GEMM_BENCH CONFIG WHAT, its own best of 5) and then with
+the runtime's GEMM (GEMM_BENCH CONFIG WHAT, its own best of 10) and then with
 torch.matmul, N rounds (default 3) alternating, so both meet the same phase
 of a noisy machine; prints the best of the rounds for each, and their ratio,
 one JSON line per shape."""
@@ -20,7 +20,7 @@ def shapes(config=None):
 
 
 def time_torch(batch, M, N, K, ta, tb):
-    """Best seconds per torch.matmul of 5 timings of at least 50 ms each."""
+    """Best seconds per torch.matmul of 10 timings of at least 10 ms each."""
     a = torch.full((batch, K, M) if ta else (batch, M, K), 0.5)
     b = torch.full((batch, N, K) if tb else (batch, K, N), 0.25)
     A = a.transpose(1, 2) if ta else a
