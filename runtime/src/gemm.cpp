@@ -246,24 +246,34 @@ inline typename Kernel<T>::Vec broadcast(const T *value) {
 #endif
 }
 
-/// Where the micro-kernel reads A: a packed MR-row panel (k-major), or A in
-/// place, element (r, p) at rowOffset[r] + p * colStride. Rows past the edge
-/// repeat the last row; their results are never stored.
+/// How the micro-kernel reads A:
+/// - Packed: an MR-row panel, k-major (element (r, p) at p * MR + r);
+/// - RowStreams: A in place, all RT rows present and each contiguous in k
+///   (element (r, p) at r * rowStride + p). The rows are read through one
+///   pointer per three rows, the other two at + rowStride and + 2 rowStride
+///   (x86's base + index * scale addressing): twelve row pointers did not
+///   fit in the registers next to B's, and reloading two of them from
+///   vector registers each k step took the FMA ports (2 of 26 uops);
+/// - RowOffsets: A in place, any layout (element (r, p) at rowOffset[r] +
+///   p * colStride), for edge tiles: rows past the edge repeat the last row,
+///   and their results are never stored.
+enum class ARead { Packed, RowStreams, RowOffsets };
+
 template <typename T>
 struct APanel {
   const T *data;
-  int64_t colStride;
+  int64_t colStride, rowStride;
   int64_t rowOffset[Kernel<T>::MR];
 
   static APanel packed(const T *panel) {
-    APanel a{panel, Kernel<T>::MR, {}};
+    APanel a{panel, Kernel<T>::MR, 1, {}};
     for (int r = 0; r < Kernel<T>::MR; ++r)
       a.rowOffset[r] = r;
     return a;
   }
   static APanel inPlace(const Matrix<T> &m, int64_t i, int64_t p, int64_t rows) {
     int64_t rowStride = m.transposed ? 1 : m.ld, colStride = m.transposed ? m.ld : 1;
-    APanel a{m.data + i * rowStride + p * colStride, colStride, {}};
+    APanel a{m.data + i * rowStride + p * colStride, colStride, rowStride, {}};
     for (int r = 0; r < Kernel<T>::MR; ++r)
       a.rowOffset[r] = std::min<int64_t>(r, rows - 1) * rowStride;
     return a;
@@ -281,7 +291,7 @@ struct APanel {
 // Inlined into its callers: called out of line, the accumulators went
 // through memory (measured 90-100 instead of 100-130 GFLOP/s on attention's
 // 64 x 64 x 32 products).
-template <typename T, int RT, int NV, bool PackedA, bool Overwrite>
+template <typename T, int RT, int NV, ARead Read, bool Overwrite>
 __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc,
                                                        int64_t rows, int64_t cols) {
   using K = Kernel<T>;
@@ -298,6 +308,11 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
     for (int v = 0; v < NV; ++v)
       _mm_prefetch((const char *)(c + r * ldc + v * L), _MM_HINT_T0);
 #endif
+  constexpr int kStreams = (RT + 2) / 3;
+  const T *stream[kStreams];
+  for (int q = 0; q < kStreams; ++q)
+    stream[q] = a.data + 3 * q * a.rowStride;
+  const int64_t rowStride = a.rowStride;
   for (int64_t p = 0; p < kc; ++p) {
 #if defined(__AVX512F__)
     // Packed B streams from L2 (a 48 KB micro-panel does not stay in L1 next
@@ -309,11 +324,16 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
     for (int v = 0; v < NV; ++v)
       std::memcpy(&b[v], bp + p * K::NR + v * L, sizeof(Vec));
     for (int r = 0; r < RT; ++r) {
-      const T *value = PackedA ? &a.data[p * MR + r] : &a.data[a.rowOffset[r] + p * a.colStride];
+      const T *value = Read == ARead::Packed       ? &a.data[p * MR + r]
+                       : Read == ARead::RowStreams ? stream[r / 3] + (r % 3) * rowStride
+                                                   : &a.data[a.rowOffset[r] + p * a.colStride];
       Vec av = broadcast<T>(value);
       for (int v = 0; v < NV; ++v)
         acc[v][r] += av * b[v];
     }
+    if constexpr (Read == ARead::RowStreams)
+      for (int q = 0; q < kStreams; ++q)
+        ++stream[q];
   }
   if (rows == RT && cols == NV * L) {
     for (int r = 0; r < RT; ++r)
@@ -344,12 +364,16 @@ __attribute__((always_inline)) inline void tileOf(bool packedA, bool overwrite, 
                                                   int64_t ldc, int64_t rows, int64_t cols) {
   if (packedA) {
     auto panel = APanel<T>::packed(aPacked);
-    overwrite ? microKernel<T, RT, NV, true, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, RT, NV, true, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, ARead::Packed, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::Packed, false>(kc, panel, bp, c, ldc, rows, cols);
+  } else if (rows == RT && !a.transposed) {
+    auto panel = APanel<T>::inPlace(a, i, p0, rows);
+    overwrite ? microKernel<T, RT, NV, ARead::RowStreams, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::RowStreams, false>(kc, panel, bp, c, ldc, rows, cols);
   } else {
     auto panel = APanel<T>::inPlace(a, i, p0, rows);
-    overwrite ? microKernel<T, RT, NV, false, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, RT, NV, false, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, ARead::RowOffsets, true>(kc, panel, bp, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::RowOffsets, false>(kc, panel, bp, c, ldc, rows, cols);
   }
 }
 
