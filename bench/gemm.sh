@@ -3,8 +3,9 @@
 # runtime's GEMM (build/bin/gemm-bench) and torch.matmul (PyTorch from PyPI,
 # MKL inside) side by side in one run, at the same thread count, with the
 # machine's sgemm rate (torch.mm 2048^3) for reference. Shape by shape the two
-# alternate, ROUNDS (default 3) rounds of best-of-10 timings (windows of at least 10 ms) each.
-# Usage: [ROUNDS=3] bench/gemm.sh [THREADS=2] [CONFIG (4x4x128, 6x6x384, de-en; default all)]
+# alternate window by window (windows of at least 10 ms), ROUNDS (default 20)
+# rounds; the best window of each counts.
+# Usage: [ROUNDS=20] bench/gemm.sh [THREADS=2] [CONFIG (4x4x128, 6x6x384, de-en; default all)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
@@ -26,7 +27,7 @@ PY
 # Shape by shape, the two alternate (ROUNDS rounds each, best of each), so a
 # slow phase of the machine (10-30% on the 2-core VM) hits both.
 GPTC_THREADS=$THREADS "$VENV/bin/python" bench/torch_gemm.py "$THREADS" $CONFIG --gptc build/bin/gemm-bench \
-  --rounds "${ROUNDS:-3}" > build/gemm-side-by-side.jsonl
+  --rounds "${ROUNDS:-20}" > build/gemm-side-by-side.jsonl
 /usr/bin/python3 - <<'PY'
 import json
 rows = [json.loads(l) for l in open("build/gemm-side-by-side.jsonl")]

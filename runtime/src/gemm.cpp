@@ -12,7 +12,6 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -155,6 +154,36 @@ inline void copyRowPadded(T *dst, const T *src, int64_t cols) {
 #endif
 }
 
+#if defined(__AVX512F__)
+// GCC 12's unpack and shuffle intrinsics pass an undefined vector as the
+// masked-off source, which -Wmaybe-uninitialized reports where they inline.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+/// r[i] = column i of the 16 x 16 block whose rows were r[0 .. 16).
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) { // 2 x 2 blocks of pairs
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) { // 4 x 4 blocks within each 128-bit lane
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 16; i += 8) // then the 128-bit lanes themselves
+    for (int j = 0; j < 4; ++j) {
+      t[i + j] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0x88);
+      t[i + j + 4] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; ++j) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+  }
+}
+#endif
+
 /// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels.
 template <typename T>
 void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T *out) {
@@ -166,19 +195,25 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
         copyRowPadded<T>(out + p * NR, b.data + (p0 + p) * b.ld + j0 + jr, cols);
     } else {
 #if defined(__AVX512F__)
-      // A full f32 panel: each k step's 32 values, one from each of the 32
-      // stored rows, are two 16-lane gathers (the element-by-element copy
-      // below made packing cost as much as the multiply for attention's
-      // per-head Q K^T, 64 x 64 x 32: 160-215 -> 242-256 GFLOP/s).
+      // A full f32 panel: 16 x 16 blocks of the stored rows, transposed in
+      // registers. (Two 16-lane gathers per k step measured packing as slow
+      // as the multiply for attention's per-head Q K^T, 64 x 64 x 32, where
+      // gathers are microcoded, as on CPUs with the Gather Data Sampling
+      // mitigation: 21% of that product's time in packB.)
       if constexpr (sizeof(T) == 4) {
-        if (cols == NR && b.ld <= INT32_MAX / NR) {
-          const T *rows0 = b.data + (j0 + jr) * b.ld + p0, *rows16 = rows0 + 16 * b.ld;
-          const __m512i rowOffsets = _mm512_mullo_epi32(
-              _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int)b.ld));
-          const __m512 zero = _mm512_setzero_ps();
-          for (int64_t p = 0; p < kc; ++p) {
-            _mm512_storeu_ps(out + p * NR, _mm512_mask_i32gather_ps(zero, 0xFFFF, rowOffsets, rows0 + p, 4));
-            _mm512_storeu_ps(out + p * NR + 16, _mm512_mask_i32gather_ps(zero, 0xFFFF, rowOffsets, rows16 + p, 4));
+        if (cols == NR) {
+          for (int half = 0; half < NR / 16; ++half) {
+            const T *rows = b.data + (j0 + jr + half * 16) * b.ld + p0;
+            for (int64_t pb = 0; pb < kc; pb += 16) {
+              int64_t steps = std::min<int64_t>(16, kc - pb);
+              __mmask16 mask = (__mmask16)((1u << steps) - 1);
+              __m512 block[16];
+              for (int r = 0; r < 16; ++r)
+                block[r] = _mm512_maskz_loadu_ps(mask, rows + r * b.ld + pb);
+              transpose16x16(block);
+              for (int64_t p = 0; p < steps; ++p)
+                _mm512_storeu_ps(out + (pb + p) * NR + half * 16, block[p]);
+            }
           }
           out += NR * kc;
           continue;
@@ -202,6 +237,10 @@ void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T
     out += NR * kc;
   }
 }
+
+#if defined(__AVX512F__)
+#pragma GCC diagnostic pop
+#endif
 
 /// c[0 .. lanes) = v (Overwrite) or += v, without touching c beyond `lanes`.
 template <typename T, bool Overwrite>
