@@ -97,6 +97,36 @@ struct Matrix {
   T at(int64_t i, int64_t j) const { return transposed ? data[j * ld + i] : data[i * ld + j]; }
 };
 
+#if defined(__AVX512F__)
+// GCC 12's unpack and shuffle intrinsics pass an undefined vector as the
+// masked-off source, which -Wmaybe-uninitialized reports where they inline.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+/// r[i] = column i of the 16 x 16 block whose rows were r[0 .. 16).
+inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) { // 2 x 2 blocks of pairs
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) { // 4 x 4 blocks within each 128-bit lane
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int i = 0; i < 16; i += 8) // then the 128-bit lanes themselves
+    for (int j = 0; j < 4; ++j) {
+      t[i + j] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0x88);
+      t[i + j + 4] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0xdd);
+    }
+  for (int j = 0; j < 8; ++j) {
+    r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
+  }
+}
+#endif
+
 /// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels, k-major
 /// (element (r, p) of a panel at p * MR + r), rows past the edge zero.
 template <typename T>
@@ -119,6 +149,29 @@ void packA(const Matrix<T> &a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, T
         }
       }
     } else {
+#if defined(__AVX512F__)
+      // A full f32 panel: 16 k steps of its rows at a time, transposed in
+      // registers (rows MR .. 15 of the block are don't-cares), each k step
+      // stored as MR lanes. (The element-by-element copy below made packing
+      // cost more than reading A in place saved.)
+      if constexpr (sizeof(T) == 4 && MR <= 16) {
+        if (rows == MR) {
+          const T *src = a.data + (i0 + ir) * a.ld + p0;
+          for (int64_t pb = 0; pb < kc; pb += 16) {
+            int64_t steps = std::min<int64_t>(16, kc - pb);
+            __mmask16 mask = (__mmask16)((1u << steps) - 1);
+            __m512 block[16];
+            for (int r = 0; r < 16; ++r)
+              block[r] = r < MR ? _mm512_maskz_loadu_ps(mask, src + r * a.ld + pb) : _mm512_setzero_ps();
+            transpose16x16(block);
+            for (int64_t p = 0; p < steps; ++p)
+              _mm512_mask_storeu_ps(out + (pb + p) * MR, (__mmask16)((1u << MR) - 1), block[p]);
+          }
+          out += MR * kc;
+          continue;
+        }
+      }
+#endif
       // MR row streams, each read sequentially.
       for (int64_t r = 0; r < MR; ++r) {
         T *dst = out + r;
@@ -154,35 +207,6 @@ inline void copyRowPadded(T *dst, const T *src, int64_t cols) {
 #endif
 }
 
-#if defined(__AVX512F__)
-// GCC 12's unpack and shuffle intrinsics pass an undefined vector as the
-// masked-off source, which -Wmaybe-uninitialized reports where they inline.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-/// r[i] = column i of the 16 x 16 block whose rows were r[0 .. 16).
-inline void transpose16x16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 16; i += 2) { // 2 x 2 blocks of pairs
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) { // 4 x 4 blocks within each 128-bit lane
-    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int i = 0; i < 16; i += 8) // then the 128-bit lanes themselves
-    for (int j = 0; j < 4; ++j) {
-      t[i + j] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0x88);
-      t[i + j + 4] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0xdd);
-    }
-  for (int j = 0; j < 8; ++j) {
-    r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
-    r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xdd);
-  }
-}
-#endif
 
 /// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels.
 template <typename T>
@@ -454,14 +478,15 @@ struct Epilogue {
   }
 };
 
-/// Whether A's micro-panels are packed: packing pays off only when each A
-/// panel meets many B panels (up to 16, nc <= 512, reading A in place measured
-/// as fast or faster here, bench/gemm.sh, and for a narrow layer packing costs
-/// as much as the multiply). A stored transposed is always packed: in place,
-/// each k step would be a new cache line (and page) per panel.
+/// Whether A's micro-panels are packed: packing pays off when each A panel
+/// meets more than 4 B panels (nc > 128). On one core, packed vs in place,
+/// GFLOP/s: 6x6x384 fc 143 vs 136, qkv dX 135 vs 130; 4x4x128 qkv 107 vs 98;
+/// but attention's att v (nc = 32) 90 vs 124, 4x4x128 proj (nc = 128) 135
+/// vs 140. A stored transposed is always packed: in place, each k step would
+/// be a new cache line (and page) per panel.
 template <typename T>
 bool packsA(const Matrix<T> &a, int64_t nc) {
-  return a.transposed || nc > 16 * Kernel<T>::NR;
+  return a.transposed || nc > 4 * Kernel<T>::NR;
 }
 
 /// C[iBegin:iEnd, j0:j0+nc) (+)= A[iBegin:iEnd, p0:p0+kc) B[p0:p0+kc, j0:j0+nc)
