@@ -19,25 +19,17 @@
 
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
+#include "compiler/Support/Buffers.h"
+
 namespace gptc {
 #define GEN_PASS_DEF_PROMOTEREDUCTIONS
 #include "compiler/Passes.h.inc"
 } // namespace gptc
 
 using namespace mlir;
+using gptc::rootBuffer;
 
 namespace {
-
-/// The buffer a memref value views: through subviews, casts and reshapes.
-Value rootBuffer(Value memref) {
-  while (Operation *def = memref.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    memref = view.getViewSource();
-  }
-  return memref;
-}
 
 bool isAllocation(Value root) {
   Operation *def = root.getDefiningOp();

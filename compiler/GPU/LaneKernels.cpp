@@ -32,6 +32,7 @@
 // butterfly's order (LaneCollectives::Loops): the same results, bit for bit.
 #include "compiler/GPU/LaneKernels.h"
 #include "compiler/GPU/KernelCode.h"
+#include "compiler/Support/Buffers.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -60,13 +61,6 @@ struct LaneOp {
   Value fillValue;                     // Reduction: what its output was filled with
   bool droppedFill = false;            // a fill whose value a reduction takes
 };
-
-/// The buffer a view (reshape, subview, cast) is of.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 bool isIdentityOf(AffineMap map, unsigned dims) { return map.isIdentity() && map.getNumDims() == dims; }
 
@@ -129,7 +123,7 @@ std::optional<std::string> classify(ArrayRef<linalg::LinalgOp> ops, int64_t rows
           break;
         }
         for (OpOperand &operand : earlier.op->getOpOperands())
-          if (rootOf(operand.get()) == rootOf(buffer))
+          if (rootBuffer(operand.get()) == rootBuffer(buffer))
             return std::string("a reduction's output is used between its fill and it");
       }
       if (!lane.fillValue)
@@ -155,14 +149,14 @@ std::optional<std::string> checkOwnership(ArrayRef<LaneOp> laneOps, int64_t rows
   for (const LaneOp &l : laneOps)
     for (OpOperand &init : l.op.getDpsInitsMutable()) {
       Written w{init.get(), l.role != Role::Elementwise, l.role == Role::Elementwise ? l.inner : SmallVector<int64_t>{}};
-      auto [it, inserted] = written.try_emplace(rootOf(init.get()), w);
+      auto [it, inserted] = written.try_emplace(rootBuffer(init.get()), w);
       if (!inserted && (it->second.value != w.value || it->second.perRow != w.perRow || it->second.inner != w.inner))
         return std::string("a buffer is written twice in different ways");
     }
   for (const LaneOp &l : laneOps) {
     unsigned dims = l.op.getNumLoops();
     for (OpOperand &operand : l.op->getOpOperands()) {
-      auto it = written.find(rootOf(operand.get()));
+      auto it = written.find(rootBuffer(operand.get()));
       if (it == written.end())
         continue;
       const Written &w = it->second;

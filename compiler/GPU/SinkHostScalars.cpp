@@ -23,25 +23,17 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include "compiler/Support/Buffers.h"
+
 namespace gptc {
 #define GEN_PASS_DEF_GPUSINKHOSTSCALARS
 #include "compiler/Passes.h.inc"
 } // namespace gptc
 
 using namespace mlir;
+using gptc::rootBuffer;
 
 namespace {
-
-/// The allocation (or function argument) a memref value is a view of.
-Value rootOf(Value memref) {
-  while (Operation *def = memref.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    memref = view.getViewSource();
-  }
-  return memref;
-}
 
 /// Whether an op strictly between `from` and `to` (one block) may write the
 /// allocation `root`: any use of a view of it but a load counts.
@@ -52,7 +44,7 @@ bool touchedBetween(Value root, Operation *from, Operation *to) {
       if (isa<memref::LoadOp>(nested) || isa<ViewLikeOpInterface>(nested))
         return;
       for (Value operand : nested->getOperands())
-        if (isa<MemRefType>(operand.getType()) && rootOf(operand) == root)
+        if (isa<MemRefType>(operand.getType()) && rootBuffer(operand) == root)
           touches = true;
     });
     if (touches)
@@ -69,7 +61,7 @@ bool isSinkable(Value value, scf::ParallelOp kernel) {
   if (llvm::any_of(def->getResultTypes(), [](Type t) { return isa<MemRefType>(t); }))
     return false;
   if (auto load = dyn_cast<memref::LoadOp>(def))
-    return !touchedBetween(rootOf(load.getMemref()), load, kernel);
+    return !touchedBetween(rootBuffer(load.getMemref()), load, kernel);
   return isPure(def);
 }
 

@@ -1,5 +1,7 @@
 #include "gptc/idx.h"
 
+#include "gz_file.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -7,36 +9,6 @@
 #include <sys/stat.h>
 
 namespace gptc {
-
-namespace {
-bool exists(const std::string &path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
-struct GzFile {
-  gzFile f;
-  explicit GzFile(const std::string &path) : f(gzopen(path.c_str(), "rb")) {}
-  ~GzFile() {
-    if (f)
-      gzclose(f);
-  }
-  /// Reads up to n bytes; returns how many were read, or -1 on a corrupt stream.
-  int64_t read(void *dst, int64_t n) {
-    int64_t total = 0;
-    while (total < n) {
-      unsigned chunk = (unsigned)std::min<int64_t>(n - total, 1 << 30);
-      int got = gzread(f, (char *)dst + total, chunk);
-      if (got < 0)
-        return -1;
-      if (got == 0)
-        break;
-      total += got;
-    }
-    return total;
-  }
-};
-} // namespace
 
 IdxArray readIdx(const std::string &path) {
   GzFile file(path);
@@ -90,7 +62,7 @@ IdxArray readIdx(const std::string &path) {
 
 static std::string findFile(const std::string &dir, const std::string &name) {
   for (const std::string &candidate : {dir + "/" + name + ".gz", dir + "/" + name})
-    if (exists(candidate))
+    if (fileExists(candidate))
       return candidate;
   throw std::runtime_error("cannot find " + dir + "/" + name + "[.gz]");
 }

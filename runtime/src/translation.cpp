@@ -2,6 +2,8 @@
 // loader, corpus BLEU and length-bucketed batches (see gptc/translation.h).
 #include "gptc/translation.h"
 
+#include "gz_file.h"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -327,21 +329,6 @@ Vocabulary Vocabulary::deserialize(const std::string &text) {
 
 namespace {
 
-bool exists(const std::string &path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
-/// A gzFile closed when it goes out of scope.
-struct GzFile {
-  gzFile f;
-  explicit GzFile(const std::string &path) : f(gzopen(path.c_str(), "rb")) {}
-  ~GzFile() {
-    if (f)
-      gzclose(f);
-  }
-};
-
 /// One split's sentences, tokenized.
 struct TokenizedSplit {
   std::vector<std::vector<std::string>> src, tgt;
@@ -401,7 +388,7 @@ ParallelSplit encodeSplit(const TokenizedSplit &text, const Vocabulary &srcVocab
 std::string findCorpusFile(const std::string &dir, const std::string &split, const std::string &lang) {
   std::string plain = dir + "/" + split + "." + lang;
   for (const std::string &path : {plain, plain + ".gz"})
-    if (exists(path))
+    if (fileExists(path))
       return path;
   return "";
 }

@@ -16,12 +16,15 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "compiler/Support/Buffers.h"
+
 namespace gptc {
 #define GEN_PASS_DEF_MATMULTORUNTIMECALLS
 #include "compiler/Passes.h.inc"
 } // namespace gptc
 
 using namespace mlir;
+using gptc::rootBuffer;
 
 namespace {
 
@@ -73,13 +76,6 @@ func::FuncOp declareGemm(ModuleOp module, StringRef name, FunctionType epilogueT
   auto f = b.create<func::FuncOp>(module.getLoc(), name, b.getFunctionType(args, {}));
   f.setPrivate();
   return f;
-}
-
-/// The buffer `v` is a view of (through view-like ops), or `v`.
-Value rootBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
 }
 
 /// The epilogue of `gemm` (2-D, its output `c`): the next linalg.generic
