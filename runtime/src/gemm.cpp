@@ -207,7 +207,6 @@ inline void copyRowPadded(T *dst, const T *src, int64_t cols) {
 #endif
 }
 
-
 /// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels.
 template <typename T>
 void packB(const Matrix<T> &b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T *out) {
