@@ -354,7 +354,7 @@ struct APanel {
 // through memory (measured 90-100 instead of 100-130 GFLOP/s on attention's
 // 64 x 64 x 32 products).
 template <typename T, int RT, int NV, ARead Read, bool Overwrite>
-__attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<T> &a, const T *bp, T *c, int64_t ldc,
+__attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<T> &a, const T *bp, int64_t bStride, T *c, int64_t ldc,
                                                        int64_t rows, int64_t cols) {
   using K = Kernel<T>;
   using Vec = typename K::Vec;
@@ -380,11 +380,11 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
     // Packed B streams from L2 (a 48 KB micro-panel does not stay in L1 next
     // to A's): ask for it a few steps ahead.
     for (int v = 0; v < NV; ++v)
-      _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * K::NR + v * L), _MM_HINT_T0);
+      _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * bStride + v * L), _MM_HINT_T0);
 #endif
     Vec b[NV];
     for (int v = 0; v < NV; ++v)
-      std::memcpy(&b[v], bp + p * K::NR + v * L, sizeof(Vec));
+      std::memcpy(&b[v], bp + p * bStride + v * L, sizeof(Vec));
     for (int r = 0; r < RT; ++r) {
       const T *value = Read == ARead::Packed       ? &a.data[p * MR + r]
                        : Read == ARead::RowStreams ? stream[r / 3] + (r % 3) * rowStride
@@ -422,45 +422,45 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
 /// The micro-kernel for one tile: A packed or in place, C overwritten or not.
 template <typename T, int RT, int NV>
 __attribute__((always_inline)) inline void tileOf(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
-                                                  const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, T *c,
+                                                  const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, int64_t bStride, T *c,
                                                   int64_t ldc, int64_t rows, int64_t cols) {
   if (packedA) {
     auto panel = APanel<T>::packed(aPacked);
-    overwrite ? microKernel<T, RT, NV, ARead::Packed, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, RT, NV, ARead::Packed, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, ARead::Packed, true>(kc, panel, bp, bStride, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::Packed, false>(kc, panel, bp, bStride, c, ldc, rows, cols);
   } else if (rows == RT && !a.transposed) {
     auto panel = APanel<T>::inPlace(a, i, p0, rows);
-    overwrite ? microKernel<T, RT, NV, ARead::RowStreams, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, RT, NV, ARead::RowStreams, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, ARead::RowStreams, true>(kc, panel, bp, bStride, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::RowStreams, false>(kc, panel, bp, bStride, c, ldc, rows, cols);
   } else {
     auto panel = APanel<T>::inPlace(a, i, p0, rows);
-    overwrite ? microKernel<T, RT, NV, ARead::RowOffsets, true>(kc, panel, bp, c, ldc, rows, cols)
-              : microKernel<T, RT, NV, ARead::RowOffsets, false>(kc, panel, bp, c, ldc, rows, cols);
+    overwrite ? microKernel<T, RT, NV, ARead::RowOffsets, true>(kc, panel, bp, bStride, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::RowOffsets, false>(kc, panel, bp, bStride, c, ldc, rows, cols);
   }
 }
 
 /// The smallest micro-kernel that covers a rows x cols tile.
 template <typename T, int NV>
 __attribute__((always_inline)) inline void tileRows(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
-                                                    const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, T *c,
+                                                    const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, int64_t bStride, T *c,
                                                     int64_t ldc, int64_t rows, int64_t cols) {
   static_assert(Kernel<T>::MR == 12, "edge tiles of 4 and 8 rows");
   if (rows > 8)
-    tileOf<T, 12, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+    tileOf<T, 12, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
   else if (rows > 4)
-    tileOf<T, 8, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+    tileOf<T, 8, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
   else
-    tileOf<T, 4, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+    tileOf<T, 4, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
 }
 
 template <typename T>
 __attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
-                                                const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, T *c,
+                                                const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, int64_t bStride, T *c,
                                                 int64_t ldc, int64_t rows, int64_t cols) {
   if (cols > Kernel<T>::kLanes)
-    tileRows<T, 2>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+    tileRows<T, 2>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
   else
-    tileRows<T, 1>(packedA, overwrite, kc, aPacked, a, i, p0, bp, c, ldc, rows, cols);
+    tileRows<T, 1>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
 }
 
 /// The compiled elementwise consumer of C (a bias, an activation, a residual
@@ -488,6 +488,20 @@ bool packsA(const Matrix<T> &a, int64_t nc) {
   return a.transposed || nc > 4 * Kernel<T>::NR;
 }
 
+/// Whether the micro-kernel reads B in place (row p of a panel at p * ld)
+/// instead of from packed panels: when each B panel meets few A panels (at
+/// most 512 rows of C, 43 panels) the pass that packs B costs more than
+/// reading its rows from L2 with a stride saves. One core, in place vs
+/// packed, GFLOP/s: the weight gradients 4x4x128 qkv dW (128 rows) 125 vs
+/// 116, proj dW (512) 126 vs 120, de-en q dW (256) 136 vs 130; but 4x4x128
+/// fc (768 rows) 139 vs 144 and 6x6x384 proj (16384) 101 vs 118. B stored
+/// transposed is always packed, and so is a block with a partial panel
+/// (full vectors would read past a row's end).
+template <typename T>
+bool readsBInPlace(const Matrix<T> &b, int64_t rows, int64_t nc) {
+  return !b.transposed && nc % Kernel<T>::NR == 0 && rows <= 512;
+}
+
 /// C[iBegin:iEnd, j0:j0+nc) (+)= A[iBegin:iEnd, p0:p0+kc) B[p0:p0+kc, j0:j0+nc)
 /// with that block of B already packed: each A micro-panel (MR rows x kc, in
 /// L1) meets every B micro-panel of the block, so C is written row strip by
@@ -498,7 +512,7 @@ bool packsA(const Matrix<T> &a, int64_t nc) {
 template <typename T>
 void rowsTimesPackedB(const Matrix<T> &a, const T *packedB, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
                       int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
-                      const Epilogue *epilogue = nullptr) {
+                      const Epilogue *epilogue = nullptr, const Matrix<T> *bInPlace = nullptr) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedAScratch;
   bool packA_ = packsA(a, nc);
@@ -510,7 +524,9 @@ void rowsTimesPackedB(const Matrix<T> &a, const T *packedB, T *c, int64_t ldc, i
     for (int64_t ir = 0; ir < mc; ir += K::MR)
       for (int64_t jr = 0; jr < nc; jr += K::NR) {
         int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
-        tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0, packedB + jr * kc,
+        tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0,
+                bInPlace ? bInPlace->data + p0 * bInPlace->ld + j0 + jr : packedB + jr * kc,
+                bInPlace ? bInPlace->ld : (int64_t)K::NR,
                 c + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols);
       }
     if (epilogue)
@@ -528,15 +544,18 @@ void packedATimesColumns(const Matrix<T> &a, const T *packedA, const Matrix<T> &
                          const Epilogue *epilogue) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedBScratch;
-  T *packedB = packedBScratch.get((size_t)(nc + K::NR) * kc);
-  packB(b, p0, kc, j0, nc, packedB);
+  bool bInPlace = readsBInPlace(b, m, nc);
+  T *packedB = bInPlace ? nullptr : packedBScratch.get((size_t)(nc + K::NR) * kc);
+  if (!bInPlace)
+    packB(b, p0, kc, j0, nc, packedB);
   for (int64_t i0 = 0; i0 < m; i0 += K::MC) {
     int64_t iEnd = std::min<int64_t>(m, i0 + K::MC);
     for (int64_t ir = i0; ir < iEnd; ir += K::MR)
       for (int64_t jr = 0; jr < nc; jr += K::NR) {
         int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, nc - jr);
         tile<T>(packedA != nullptr, overwrite, kc, packedA ? packedA + ir * kc : nullptr, a, ir, p0,
-                packedB + jr * kc, c + ir * ldc + j0 + jr, ldc, rows, cols);
+                bInPlace ? b.data + p0 * b.ld + j0 + jr : packedB + jr * kc, bInPlace ? b.ld : (int64_t)K::NR,
+                c + ir * ldc + j0 + jr, ldc, rows, cols);
       }
     if (epilogue)
       (*epilogue)(i0, j0, iEnd - i0, nc);
@@ -567,9 +586,11 @@ void gemmBlock(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_
     int64_t nc = std::min<int64_t>(ncEqual, jEnd - j0);
     for (int64_t p0 = 0; p0 < k; p0 += blocking.kc) {
       int64_t kc = std::min<int64_t>(blocking.kc, k - p0);
-      packB(b, p0, kc, j0, nc, packedB);
+      bool bInPlace = readsBInPlace(b, iEnd - iBegin, nc);
+      if (!bInPlace)
+        packB(b, p0, kc, j0, nc, packedB);
       rowsTimesPackedB(a, packedB, c, ldc, iBegin, iEnd, p0, kc, j0, nc, !accumulate && p0 == 0,
-                       p0 + kc == k ? &epilogue : nullptr);
+                       p0 + kc == k ? &epilogue : nullptr, bInPlace ? &b : nullptr);
     }
   }
 }
@@ -642,15 +663,18 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
       for (int64_t s = 0; s < slabs; ++s) {
         int64_t j0 = s / kBlocks * ncEqual, nc = std::min<int64_t>(ncEqual, n - j0);
         int64_t p0 = s % kBlocks * blocking.kc, kc = std::min<int64_t>(blocking.kc, k - p0);
-        int64_t panels = (nc + K::NR - 1) / K::NR;
-        int64_t first = panels * thread / team, last = panels * (thread + 1) / team;
-        if (first < last)
-          packB(b, p0, kc, j0 + first * K::NR, std::min<int64_t>(nc, last * K::NR) - first * K::NR,
-                packedB + first * K::NR * kc);
-        gptc::ThreadPool::barrier();
+        bool bInPlace = readsBInPlace(b, m, nc);
+        if (!bInPlace) {
+          int64_t panels = (nc + K::NR - 1) / K::NR;
+          int64_t first = panels * thread / team, last = panels * (thread + 1) / team;
+          if (first < last)
+            packB(b, p0, kc, j0 + first * K::NR, std::min<int64_t>(nc, last * K::NR) - first * K::NR,
+                  packedB + first * K::NR * kc);
+          gptc::ThreadPool::barrier();
+        }
         for (int64_t task; (task = next[s].fetch_add(1)) < rows.count();)
-          rowsTimesPackedB(a, packedB, c, n, rows.begin(task), rows.end(task), p0, kc,
-                           j0, nc, !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr);
+          rowsTimesPackedB(a, packedB, c, n, rows.begin(task), rows.end(task), p0, kc, j0, nc,
+                           !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr, bInPlace ? &b : nullptr);
         if (s + 1 < slabs)
           gptc::ThreadPool::barrier(); // the next slab repacks B
       }
