@@ -347,9 +347,9 @@ struct APanel {
 /// K block of a product that does not accumulate, so C needs no zeroing
 /// beforehand) or C += acc. RT is MR, or 8 or 4 for an edge panel; NV is 2
 /// (a full NR panel) or 1 (an edge panel of at most one vector's columns).
-/// Edge tiles thus compute little past the edge: the 4x4x128 GPT's lm head
-/// (65 columns) computed 96 columns with full tiles, 80 with these; its
-/// attention products (64 rows) 72 rows, now 64.
+/// Edge tiles thus compute little past the edge: the 4x4x128 GPT's
+/// attention products (64 rows) 72 rows with full tiles, 64 with these. (A
+/// block's last 1-4 columns are dot products instead: edgeColumns.)
 // Inlined into its callers: called out of line, the accumulators went
 // through memory (measured 90-100 instead of 100-130 GFLOP/s on attention's
 // 64 x 64 x 32 products).
@@ -463,6 +463,87 @@ __attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, in
     tileRows<T, 1>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
 }
 
+/// The columns of a block past its last full NR panel, when there are at most
+/// kDotColumns of them (the GPTs' 65-column lm head leaves one): each element
+/// of C a dot product of A's row and B's column over the K block, vectorised
+/// along k, four rows at a time. A micro-kernel tile would compute a whole
+/// vector of columns for each (the lm head's one column took 22% of the
+/// product's time as a 16-lane tile). A is read in place (its rows are
+/// contiguous: A not stored transposed), B's columns in place when B is
+/// stored transposed, from a copy otherwise. Each element is summed in one
+/// fixed order (lane partial sums, then the lanes, then the k tail), so the
+/// result does not depend on the thread count either.
+constexpr int kDotColumns = 4;
+
+template <typename T>
+int64_t dotColumns(const Matrix<T> &a, int64_t nc) {
+  int64_t past = nc % Kernel<T>::NR;
+  return !a.transposed && past <= kDotColumns ? past : 0;
+}
+
+template <typename T, int W>
+void edgeColumnsByDots(const Matrix<T> &a, const T *const bColumn[W], T *c, int64_t ldc, int64_t iBegin,
+                       int64_t iEnd, int64_t p0, int64_t kc, int64_t j0, bool overwrite) {
+  using Vec = typename Kernel<T>::Vec;
+  constexpr int L = Kernel<T>::kLanes, R = 4;
+  const int64_t kVectors = kc / L * L;
+  for (int64_t i = iBegin; i < iEnd; i += R) {
+    const T *aRow[R];
+    for (int r = 0; r < R; ++r)
+      aRow[r] = a.data + std::min<int64_t>(i + r, iEnd - 1) * a.ld + p0;
+    Vec acc[R][W];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < W; ++j)
+        acc[r][j] = Vec{};
+    for (int64_t p = 0; p < kVectors; p += L) {
+      Vec bv[W], av;
+      for (int j = 0; j < W; ++j)
+        std::memcpy(&bv[j], bColumn[j] + p, sizeof(Vec));
+      for (int r = 0; r < R; ++r) {
+        std::memcpy(&av, aRow[r] + p, sizeof(Vec));
+        for (int j = 0; j < W; ++j)
+          acc[r][j] += av * bv[j];
+      }
+    }
+    for (int r = 0; r < R && i + r < iEnd; ++r)
+      for (int j = 0; j < W; ++j) {
+        T sum = 0;
+        for (int l = 0; l < L; ++l)
+          sum += acc[r][j][l];
+        for (int64_t p = kVectors; p < kc; ++p)
+          sum += aRow[r][p] * bColumn[j][p];
+        T &out = c[(i + r) * ldc + j0 + j];
+        out = overwrite ? sum : out + sum;
+      }
+  }
+}
+
+/// C[iBegin:iEnd, j0:j0+cols) (+)= A B over the K block [p0, p0+kc), for
+/// cols <= kDotColumns, by edgeColumnsByDots.
+template <typename T>
+void edgeColumns(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
+                 int64_t p0, int64_t kc, int64_t j0, int64_t cols, bool overwrite) {
+  thread_local AlignedScratch<T> copyScratch;
+  const T *column[kDotColumns];
+  if (b.transposed) {
+    for (int64_t j = 0; j < cols; ++j)
+      column[j] = b.data + (j0 + j) * b.ld + p0;
+  } else {
+    T *copy = copyScratch.get((size_t)kDotColumns * kc);
+    for (int64_t j = 0; j < cols; ++j) {
+      for (int64_t p = 0; p < kc; ++p)
+        copy[j * kc + p] = b.data[(p0 + p) * b.ld + j0 + j];
+      column[j] = copy + j * kc;
+    }
+  }
+  switch (cols) {
+  case 1: return edgeColumnsByDots<T, 1>(a, column, c, ldc, iBegin, iEnd, p0, kc, j0, overwrite);
+  case 2: return edgeColumnsByDots<T, 2>(a, column, c, ldc, iBegin, iEnd, p0, kc, j0, overwrite);
+  case 3: return edgeColumnsByDots<T, 3>(a, column, c, ldc, iBegin, iEnd, p0, kc, j0, overwrite);
+  case 4: return edgeColumnsByDots<T, 4>(a, column, c, ldc, iBegin, iEnd, p0, kc, j0, overwrite);
+  }
+}
+
 /// The compiled elementwise consumer of C (a bias, an activation, a residual
 /// add), run on each block of C right after its last K block is added, while
 /// the block is in cache. Row indices are offset by `rowBase` (product i of a
@@ -510,25 +591,27 @@ bool readsBInPlace(const Matrix<T> &b, int64_t rows, int64_t nc) {
 /// instead of 180-193 GFLOP/s per core on the 6x6x384 GPT's projections.
 /// `epilogue` (the last K block only) runs on each MC-row block once it is done.
 template <typename T>
-void rowsTimesPackedB(const Matrix<T> &a, const T *packedB, T *c, int64_t ldc, int64_t iBegin, int64_t iEnd,
-                      int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
-                      const Epilogue *epilogue = nullptr, const Matrix<T> *bInPlace = nullptr) {
+void rowsTimesPackedB(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, bool bInPlace, T *c, int64_t ldc,
+                      int64_t iBegin, int64_t iEnd, int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
+                      const Epilogue *epilogue = nullptr) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedAScratch;
   bool packA_ = packsA(a, nc);
   T *packedA = packA_ ? packedAScratch.get((size_t)(K::MC + K::MR) * kc) : nullptr;
+  int64_t dots = dotColumns(a, nc), tiled = nc - dots;
   for (int64_t i0 = iBegin; i0 < iEnd; i0 += K::MC) {
     int64_t mc = std::min<int64_t>(K::MC, iEnd - i0);
     if (packA_)
       packA(a, i0, mc, p0, kc, packedA);
     for (int64_t ir = 0; ir < mc; ir += K::MR)
-      for (int64_t jr = 0; jr < nc; jr += K::NR) {
-        int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, nc - jr);
+      for (int64_t jr = 0; jr < tiled; jr += K::NR) {
+        int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, tiled - jr);
         tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0,
-                bInPlace ? bInPlace->data + p0 * bInPlace->ld + j0 + jr : packedB + jr * kc,
-                bInPlace ? bInPlace->ld : (int64_t)K::NR,
+                bInPlace ? b.data + p0 * b.ld + j0 + jr : packedB + jr * kc, bInPlace ? b.ld : (int64_t)K::NR,
                 c + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols);
       }
+    if (dots)
+      edgeColumns(a, b, c, ldc, i0, i0 + mc, p0, kc, j0 + tiled, dots, overwrite);
     if (epilogue)
       (*epilogue)(i0, j0, mc, nc);
   }
@@ -544,19 +627,22 @@ void packedATimesColumns(const Matrix<T> &a, const T *packedA, const Matrix<T> &
                          const Epilogue *epilogue) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedBScratch;
-  bool bInPlace = readsBInPlace(b, m, nc);
+  int64_t dots = dotColumns(a, nc), tiled = nc - dots;
+  bool bInPlace = readsBInPlace(b, m, tiled);
   T *packedB = bInPlace ? nullptr : packedBScratch.get((size_t)(nc + K::NR) * kc);
-  if (!bInPlace)
-    packB(b, p0, kc, j0, nc, packedB);
+  if (!bInPlace && tiled)
+    packB(b, p0, kc, j0, tiled, packedB);
   for (int64_t i0 = 0; i0 < m; i0 += K::MC) {
     int64_t iEnd = std::min<int64_t>(m, i0 + K::MC);
     for (int64_t ir = i0; ir < iEnd; ir += K::MR)
-      for (int64_t jr = 0; jr < nc; jr += K::NR) {
-        int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, nc - jr);
+      for (int64_t jr = 0; jr < tiled; jr += K::NR) {
+        int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, tiled - jr);
         tile<T>(packedA != nullptr, overwrite, kc, packedA ? packedA + ir * kc : nullptr, a, ir, p0,
                 bInPlace ? b.data + p0 * b.ld + j0 + jr : packedB + jr * kc, bInPlace ? b.ld : (int64_t)K::NR,
                 c + ir * ldc + j0 + jr, ldc, rows, cols);
       }
+    if (dots)
+      edgeColumns(a, b, c, ldc, i0, iEnd, p0, kc, j0 + tiled, dots, overwrite);
     if (epilogue)
       (*epilogue)(i0, j0, iEnd - i0, nc);
   }
@@ -586,11 +672,12 @@ void gemmBlock(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t ldc, int64_
     int64_t nc = std::min<int64_t>(ncEqual, jEnd - j0);
     for (int64_t p0 = 0; p0 < k; p0 += blocking.kc) {
       int64_t kc = std::min<int64_t>(blocking.kc, k - p0);
-      bool bInPlace = readsBInPlace(b, iEnd - iBegin, nc);
-      if (!bInPlace)
-        packB(b, p0, kc, j0, nc, packedB);
-      rowsTimesPackedB(a, packedB, c, ldc, iBegin, iEnd, p0, kc, j0, nc, !accumulate && p0 == 0,
-                       p0 + kc == k ? &epilogue : nullptr, bInPlace ? &b : nullptr);
+      int64_t tiled = nc - dotColumns(a, nc);
+      bool bInPlace = readsBInPlace(b, iEnd - iBegin, tiled);
+      if (!bInPlace && tiled)
+        packB(b, p0, kc, j0, tiled, packedB);
+      rowsTimesPackedB(a, b, packedB, bInPlace, c, ldc, iBegin, iEnd, p0, kc, j0, nc, !accumulate && p0 == 0,
+                       p0 + kc == k ? &epilogue : nullptr);
     }
   }
 }
@@ -663,18 +750,19 @@ void gemm(const Matrix<T> &a, const Matrix<T> &b, T *c, int64_t m, int64_t n, in
       for (int64_t s = 0; s < slabs; ++s) {
         int64_t j0 = s / kBlocks * ncEqual, nc = std::min<int64_t>(ncEqual, n - j0);
         int64_t p0 = s % kBlocks * blocking.kc, kc = std::min<int64_t>(blocking.kc, k - p0);
-        bool bInPlace = readsBInPlace(b, m, nc);
+        int64_t tiled = nc - dotColumns(a, nc);
+        bool bInPlace = readsBInPlace(b, m, tiled);
         if (!bInPlace) {
-          int64_t panels = (nc + K::NR - 1) / K::NR;
+          int64_t panels = (tiled + K::NR - 1) / K::NR;
           int64_t first = panels * thread / team, last = panels * (thread + 1) / team;
           if (first < last)
-            packB(b, p0, kc, j0 + first * K::NR, std::min<int64_t>(nc, last * K::NR) - first * K::NR,
+            packB(b, p0, kc, j0 + first * K::NR, std::min<int64_t>(tiled, last * K::NR) - first * K::NR,
                   packedB + first * K::NR * kc);
           gptc::ThreadPool::barrier();
         }
         for (int64_t task; (task = next[s].fetch_add(1)) < rows.count();)
-          rowsTimesPackedB(a, packedB, c, n, rows.begin(task), rows.end(task), p0, kc, j0, nc,
-                           !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr, bInPlace ? &b : nullptr);
+          rowsTimesPackedB(a, b, packedB, bInPlace, c, n, rows.begin(task), rows.end(task), p0, kc, j0, nc,
+                           !accumulate && p0 == 0, p0 + kc == k ? &epilogue : nullptr);
         if (s + 1 < slabs)
           gptc::ThreadPool::barrier(); // the next slab repacks B
       }

@@ -46,7 +46,10 @@ TEST(Gemm, MatchesNaiveLoops) {
   for (auto [batch, m, n, k] : std::vector<std::tuple<int, int, int, int>>{
            {1, 1, 1, 1}, {1, 10, 30, 784}, {1, 784, 30, 10}, {2, 13, 37, 300}, {1, 130, 70, 9}, {3, 5, 33, 17},
            {1, 130, 300, 257}, {2, 64, 2100, 20}, {48, 64, 32, 64}, {9, 17, 40, 33},
-           {1, 700, 96, 300}, {1, 1000, 600, 530}, {1, 40, 900, 1000}, {1, 900, 40, 1000}})
+           {1, 700, 96, 300}, {1, 1000, 600, 530}, {1, 40, 900, 1000}, {1, 900, 40, 1000},
+           // 1-4 columns past the last full panel, computed as dot products:
+           // the GPTs' lm head, K in two blocks, no full panel, threaded.
+           {1, 768, 65, 128}, {1, 300, 66, 530}, {2, 50, 4, 40}, {1, 130, 99, 17}, {1, 1000, 67, 400}})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (bool accumulate : {false, true}) {
@@ -65,7 +68,8 @@ namespace {
 // free, A packed once and shared, K in three blocks) must not change a single
 // bit.
 TEST(Gemm, ResultDoesNotDependOnThreadCount) {
-  const int64_t m = 96, n = 700, k = 900;
+  const int64_t m = 96, k = 900;
+  for (int64_t n : {700, 705}) // 705: one column past the last full panel
   for (bool ta : {false, true}) {
     std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
     for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(3, 1, i);
@@ -83,7 +87,7 @@ TEST(Gemm, ResultDoesNotDependOnThreadCount) {
         for (int64_t q = 0; q < w; ++q)
           c2[i * n + j + q] = cj[i * w + q];
     }
-    ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float))) << "ta=" << ta;
+    ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float))) << "n=" << n << " ta=" << ta;
   }
 }
 
@@ -91,7 +95,8 @@ TEST(Gemm, ResultDoesNotDependOnThreadCount) {
 // handed out as threads come free, K in three blocks): again not a bit may
 // change against the product computed a few rows at a time.
 TEST(Gemm, RowSplitDoesNotDependOnThreadCount) {
-  const int64_t m = 700, n = 96, k = 900;
+  const int64_t m = 700, k = 900;
+  for (int64_t n : {96, 97}) // 97: one column past the last full panel
   for (bool ta : {false, true}) {
     std::vector<float> a(m * k), b(k * n), c1(m * n, 0.0f), c2(m * n, 0.0f);
     for (size_t i = 0; i < a.size(); ++i) a[i] = (float)gptc::normalAt(4, 1, i);
@@ -106,7 +111,7 @@ TEST(Gemm, RowSplitDoesNotDependOnThreadCount) {
       gptc_gemm_f32((intptr_t)ai.data(), (intptr_t)b.data(), (intptr_t)ci.data(), 1, h, n, k, ta, 0, 0);
       std::copy(ci.begin(), ci.end(), c2.begin() + i * n);
     }
-    ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float))) << "ta=" << ta;
+    ASSERT_EQ(0, std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float))) << "n=" << n << " ta=" << ta;
   }
 }
 
