@@ -411,12 +411,19 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
     return;
   }
   // A partial tile: masked loads and stores touch only the columns that exist.
-  for (int64_t r = 0; r < rows; ++r)
+  // The row loop runs to RT, unrolled, so acc is indexed by constants only:
+  // indexed by a run-time row, acc lived in memory at the end of the k loop
+  // (24 vectors stored to the stack and loaded back for every tile).
+#pragma GCC unroll 16
+  for (int r = 0; r < RT; ++r) {
+    if (r >= rows)
+      break;
     for (int v = 0; v < NV; ++v) {
       int64_t lanes = std::clamp<int64_t>(cols - v * L, 0, L);
       if (lanes)
         storeMasked<T, Overwrite>(c + r * ldc + v * L, acc[v][r], (unsigned long long)lanes);
     }
+  }
 }
 
 /// The micro-kernel for one tile: A packed or in place, C overwritten or not.
