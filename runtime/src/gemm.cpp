@@ -582,12 +582,17 @@ bool packsA(const Matrix<T> &a, int64_t nc) {
 /// reading its rows from L2 with a stride saves. One core, in place vs
 /// packed, GFLOP/s: the weight gradients 4x4x128 qkv dW (128 rows) 125 vs
 /// 116, proj dW (512) 126 vs 120, de-en q dW (256) 136 vs 130; but 4x4x128
-/// fc (768 rows) 139 vs 144 and 6x6x384 proj (16384) 101 vs 118. B stored
-/// transposed is always packed, and so is a block with a partial panel
-/// (full vectors would read past a row's end).
+/// fc (768 rows) 139 vs 144 and 6x6x384 proj (16384) 101 vs 118. Nor when
+/// B's rows are long (over 2 KB): then each k step of a panel is on a page
+/// of its own, which the L1 prefetcher does not cross and the L1 TLB cannot
+/// hold for a whole panel; the 6x6x384 qkv dW (384 rows of C, B's rows 4.5
+/// KB) measured 96.3 GFLOP/s in place against 109.2 packed on one core (6
+/// of 6 pairs), 189.9 against 196.5 on two (5 of 6). B stored transposed is
+/// always packed, and so is a block with a partial panel (full vectors would
+/// read past a row's end).
 template <typename T>
 bool readsBInPlace(const Matrix<T> &b, int64_t rows, int64_t nc) {
-  return !b.transposed && nc % Kernel<T>::NR == 0 && rows <= 512;
+  return !b.transposed && nc % Kernel<T>::NR == 0 && rows <= 512 && b.ld * (int64_t)sizeof(T) <= 2048;
 }
 
 /// C[iBegin:iEnd, j0:j0+nc) (+)= A[iBegin:iEnd, p0:p0+kc) B[p0:p0+kc, j0:j0+nc)
