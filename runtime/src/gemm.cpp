@@ -595,6 +595,20 @@ bool readsBInPlace(const Matrix<T> &b, int64_t rows, int64_t nc) {
   return !b.transposed && nc % Kernel<T>::NR == 0 && rows <= 512 && b.ld * (int64_t)sizeof(T) <= 2048;
 }
 
+/// The height of the next strip of C's rows, `left` rows from the block's
+/// end: MR, except that 13-16 rows read in place become two strips of at
+/// most 8 (8 + 8 for 64-row attention blocks: 5 x 12 + 4 left a 4-row tile
+/// whose 8 accumulators cannot hide the FMA latency, about 3 k steps' worth
+/// of FMAs in flight where 12-row tiles keep 24). Packed A stays in MR-row
+/// panels.
+template <typename T>
+int64_t stripRows(int64_t left, bool packedA) {
+  constexpr int MR = Kernel<T>::MR;
+  if (!packedA && left > MR && left - MR <= MR / 3)
+    return (left + 1) / 2;
+  return std::min<int64_t>(MR, left);
+}
+
 /// C[iBegin:iEnd, j0:j0+nc) (+)= A[iBegin:iEnd, p0:p0+kc) B[p0:p0+kc, j0:j0+nc)
 /// with that block of B already packed: each A micro-panel (MR rows x kc, in
 /// L1) meets every B micro-panel of the block, so C is written row strip by
@@ -615,13 +629,15 @@ void rowsTimesPackedB(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, 
     int64_t mc = std::min<int64_t>(K::MC, iEnd - i0);
     if (packA_)
       packA(a, i0, mc, p0, kc, packedA);
-    for (int64_t ir = 0; ir < mc; ir += K::MR)
+    for (int64_t ir = 0, rows; ir < mc; ir += rows) {
+      rows = stripRows<T>(mc - ir, packA_);
       for (int64_t jr = 0; jr < tiled; jr += K::NR) {
-        int64_t rows = std::min<int64_t>(K::MR, mc - ir), cols = std::min<int64_t>(K::NR, tiled - jr);
+        int64_t cols = std::min<int64_t>(K::NR, tiled - jr);
         tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0,
                 bInPlace ? b.data + p0 * b.ld + j0 + jr : packedB + jr * kc, bInPlace ? b.ld : (int64_t)K::NR,
                 c + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols);
       }
+    }
     if (dots)
       edgeColumns(a, b, c, ldc, i0, i0 + mc, p0, kc, j0 + tiled, dots, overwrite);
     if (epilogue)
@@ -646,13 +662,15 @@ void packedATimesColumns(const Matrix<T> &a, const T *packedA, const Matrix<T> &
     packB(b, p0, kc, j0, tiled, packedB);
   for (int64_t i0 = 0; i0 < m; i0 += K::MC) {
     int64_t iEnd = std::min<int64_t>(m, i0 + K::MC);
-    for (int64_t ir = i0; ir < iEnd; ir += K::MR)
+    for (int64_t ir = i0, rows; ir < iEnd; ir += rows) {
+      rows = stripRows<T>(iEnd - ir, packedA != nullptr);
       for (int64_t jr = 0; jr < tiled; jr += K::NR) {
-        int64_t rows = std::min<int64_t>(K::MR, m - ir), cols = std::min<int64_t>(K::NR, tiled - jr);
+        int64_t cols = std::min<int64_t>(K::NR, tiled - jr);
         tile<T>(packedA != nullptr, overwrite, kc, packedA ? packedA + ir * kc : nullptr, a, ir, p0,
                 bInPlace ? b.data + p0 * b.ld + j0 + jr : packedB + jr * kc, bInPlace ? b.ld : (int64_t)K::NR,
                 c + ir * ldc + j0 + jr, ldc, rows, cols);
       }
+    }
     if (dots)
       edgeColumns(a, b, c, ldc, i0, iEnd, p0, kc, j0 + tiled, dots, overwrite);
     if (epilogue)
