@@ -5,7 +5,8 @@
 #   scripts/gpu-check.sh prepare [--data TEXT]
 #       (here, with gptc built in build/) writes build/gpu-check/: the `train`
 #       binaries (CPU and GPU builds of the MLP, of a 2-layer GPT for parity,
-#       and the GPU build of the 6x6x384 gpt_char), the shared libraries they
+#       and the GPU builds of the 6x6x384 gpt_char; the GPTs' GPU builds also
+#       with --precision=bf16), the shared libraries they
 #       need beyond the C/C++ runtime, and with --data a copy of the text
 #       (tinyshakespeare.txt) at build/gpu-check/data.txt. Carry build/gpu-check.
 #
@@ -14,12 +15,14 @@
 #       tinyshakespeare.txt, e.g. build/gpu-check/data.txt) within 8 minutes:
 #       1. parity: the GPU and CPU binaries' --dump of the same weights and
 #          batches (loss 1e-5, gradients 1e-4 relative; MLP on synthetic IDX
-#          images, a 2-layer gpt_char on TEXT);
+#          images, a 2-layer gpt_char on TEXT; the bf16 GPT's loss 1e-2);
 #       2. a profile (GPTC_CUDA_PROFILE) of 30 gpt_char steps: time per
 #          kernel and per cuBLAS GEMM shape, generated kernels vs cuBLAS;
-#       3. gpt_char 6x6x384 (batch 64, block 256, dropout 0.2) trained for
-#          5000 steps or as many as fit in 4 minutes: ms/step, tokens/s, MFU
-#          (against the f32 peak), val loss;
+#       3. gpt_char 6x6x384 (batch 64, block 256, dropout 0.2) trained in
+#          bf16 for 5000 steps or as many as fit in 4 minutes, then in f32
+#          for as many as fit in 1 minute (TRAIN_S / TRAIN_F32_S seconds):
+#          ms/step, tokens/s, MFU (against the bf16 or f32 dense peak), val
+#          loss;
 #       4. torch eager and torch.compile on the same step, if a torch with
 #          CUDA is importable.
 #       --dry-run (this machine, no GPU): everything that needs no GPU runs
@@ -52,6 +55,9 @@ prepare() {
   "$gptc" "$ex/gpt_char.dsl" -D n_layer=2 -D batch=16 -o "$BUNDLE/gpt2_cpu" || die "prepare: gpt2 (cpu)"
   "$gptc" "$ex/gpt_char.dsl" -D n_layer=2 -D batch=16 --target=cuda -o "$BUNDLE/gpt2_gpu" || die "prepare: gpt2 (cuda)"
   "$gptc" "$ex/gpt_char.dsl" --target=cuda -o "$BUNDLE/gpt_gpu" || die "prepare: gpt_char (cuda)"
+  "$gptc" "$ex/gpt_char.dsl" -D n_layer=2 -D batch=16 --target=cuda --precision=bf16 -o "$BUNDLE/gpt2_gpu_bf16" ||
+    die "prepare: gpt2 (cuda, bf16)"
+  "$gptc" "$ex/gpt_char.dsl" --target=cuda --precision=bf16 -o "$BUNDLE/gpt_gpu_bf16" || die "prepare: gpt_char (cuda, bf16)"
   # Libraries a bare machine may lack (libomp from Debian's LLVM); the C and
   # C++ runtimes and zlib are everywhere.
   ldd "$BUNDLE/gpt_gpu" | awk '/=> \// {print $3}' | grep -E 'libomp' | while read -r lib; do
@@ -69,6 +75,7 @@ prepare() {
 DRY=0
 OUT=""
 PEAK=""
+PEAK_BF16=""
 GPU_NAME=""
 FAILED=0
 
@@ -113,9 +120,13 @@ detect_gpu() {
   say "GPU: $(printf '%s\n' "$probe" | sed -n 's/^gptc: GPU 0: //p')"
 }
 
-check_parity() { # NAME, DATA ARGS...
-  local name="$1"
+check_parity() { # NAME [--bf16], DATA ARGS...: the GPU binary NAME_gpu (NAME_gpu_bf16) against NAME_cpu
+  local name="$1" suffix="" rtol=1e-5
   shift
+  if [ "${1:-}" = --bf16 ]; then
+    suffix=_bf16 rtol=1e-2 # bf16 products: the loss within 1e-2; gradients reported, not judged
+    shift
+  fi
   local dump="--dump-steps 2 --seed 1"
   step "parity-$name-cpu" 120 "$BUNDLE/${name}_cpu" "$@" --dump "$OUT/$name.cpu.safetensors" $dump || return 1
   local cmp="$ROOT/test/tools/compare_dumps.py" a="$OUT/$name.gpu.safetensors" b="$OUT/$name.cpu.safetensors"
@@ -123,17 +134,22 @@ check_parity() { # NAME, DATA ARGS...
     # The comparison itself is exercised on the CPU dump against itself.
     local self
     self="$($PY "$cmp" "$b" "$b" 0 param. input. batch lr final.)" || return 1
-    say "parity $name: CPU dump written; compared with itself: $self; GPU half skipped (no GPU)"
+    say "parity $name$suffix: CPU dump written; compared with itself: $self; GPU half skipped (no GPU)"
     return 0
   fi
-  step "parity-$name-gpu" 120 "$BUNDLE/${name}_gpu" "$@" --dump "$OUT/$name.gpu.safetensors" $dump || return 1
+  a="$OUT/$name$suffix.gpu.safetensors"
+  step "parity-$name$suffix-gpu" 120 "$BUNDLE/${name}_gpu$suffix" "$@" --dump "$a" $dump || return 1
   local loss grads final ok=0
-  loss="$($PY "$cmp" "$a" "$b" 1e-5 param. input. grad. batch lr final.)" || ok=1
-  grads="$($PY "$cmp" "$a" "$b" 1e-4 param. input. loss batch lr final.)" || ok=1
+  loss="$($PY "$cmp" "$a" "$b" $rtol param. input. grad. batch lr final.)" || ok=1
+  if [ -z "$suffix" ]; then
+    grads="$($PY "$cmp" "$a" "$b" 1e-4 param. input. loss batch lr final.)" || ok=1
+  else
+    grads="(reported only) $($PY "$cmp" "$a" "$b" 1e-2 param. input. loss batch lr final.)"
+  fi
   final="$($PY "$cmp" "$a" "$b" 1e-4 param. input. loss batch lr grad.)" # reported, not judged
-  say "parity $name: loss $loss"
-  say "parity $name: gradients $grads"
-  say "parity $name: params after 2 steps (reported only) $final"
+  say "parity $name$suffix: loss $loss"
+  say "parity $name$suffix: gradients $grads"
+  say "parity $name$suffix: params after 2 steps (reported only) $final"
   return $ok
 }
 
@@ -173,28 +189,29 @@ EOF
   say "profiled median ms/step: $PROFILE_MS (a timing event around every launch)"
 }
 
-train_gpt() {
-  local ms="${PROFILE_MS:-1000}" steps
-  steps="$(python3 -c "import sys; print(max(10, min(5000, int(240000 / max(float(sys.argv[1]), 1e-3) * 0.9))))" "$ms")"
-  [ "$steps" -lt 5000 ] && say "train: $steps steps fit in 4 minutes at ${ms} ms/step (not 5000)" ||
-    say "train: 5000 steps"
+train_gpt() { # PRECISION (f32 | bf16) SECONDS MS_PER_STEP: as many steps as fit, at most 5000
+  local precision="$1" budget="$2" ms="${3:-1000}" bin="$BUNDLE/gpt_gpu" peak="$PEAK" steps
+  [ "$precision" = bf16 ] && bin="$BUNDLE/gpt_gpu_bf16" peak="$PEAK_BF16"
+  steps="$(python3 -c "import sys; print(max(10, min(5000, int(float(sys.argv[2]) * 1000 / max(float(sys.argv[1]), 1e-3) * 0.9))))" "$ms" "$budget")"
+  [ "$steps" -lt 5000 ] && say "train $precision: $steps steps fit in $budget s at ${ms} ms/step (not 5000)" ||
+    say "train $precision: 5000 steps"
   # One evaluation at the end (200 batches), not every 250 steps: the time goes to training.
-  step train 290 "$BUNDLE/gpt_gpu" --data "$TEXT" --steps "$steps" --eval-interval "$steps" --eval-iters 200 \
-    --quiet || return 1
+  step "train-$precision" $((budget + 50)) "$bin" --data "$TEXT" --steps "$steps" --eval-interval "$steps" \
+    --eval-iters 200 --quiet || return 1
   local msps tps val params
-  msps="$(summary_field "$OUT/train.log" ms_per_step)"
-  tps="$(summary_field "$OUT/train.log" tokens_per_second)"
-  val="$(summary_field "$OUT/train.log" val_loss)"
-  params="$("$BUNDLE/gpt_gpu" info | python3 -c 'import json,sys,math
+  msps="$(summary_field "$OUT/train-$precision.log" ms_per_step)"
+  tps="$(summary_field "$OUT/train-$precision.log" tokens_per_second)"
+  val="$(summary_field "$OUT/train-$precision.log" val_loss)"
+  params="$("$bin" info | python3 -c 'import json,sys,math
 m = json.load(sys.stdin); print(sum(math.prod(p["shape"]) for p in m["params"]))')"
-  python3 - "$msps" "$tps" "$val" "$params" "$PEAK" "$steps" <<'EOF'
+  python3 - "$msps" "$tps" "$val" "$params" "$peak" "$steps" "$precision" <<'EOF'
 import sys
-ms, tps, val, params, peak, steps = sys.argv[1:7]
+ms, tps, val, params, peak, steps, precision = sys.argv[1:8]
 L, C, T = 6, 384, 256
 flops_per_token = 6 * int(params) + 12 * L * C * T  # PaLM's estimate, attention included
 mfu = float(tps) * flops_per_token / (float(peak) * 1e12)
-print(f"gpu-check: train: {steps} steps, {float(ms):.2f} ms/step, {float(tps):.0f} tokens/s, "
-      f"MFU {100 * mfu:.2f}% of {float(peak):.1f} TFLOP/s f32 ({int(params)} params, "
+print(f"gpu-check: train {precision}: {steps} steps, {float(ms):.2f} ms/step, {float(tps):.0f} tokens/s, "
+      f"MFU {100 * mfu:.2f}% of {float(peak):.1f} TFLOP/s {precision} ({int(params)} params, "
       f"{flops_per_token / 1e6:.1f} MFLOP/token), val loss {val}")
 EOF
 }
@@ -225,7 +242,7 @@ run() {
   TEXT="$1"
   [ -f "$TEXT" ] || die "run: no text file $TEXT (carry /work/shared/data/tinyshakespeare.txt, or prepare --data)"
   local bin
-  for bin in mlp_cpu mlp_gpu gpt2_cpu gpt2_gpu gpt_gpu; do
+  for bin in mlp_cpu mlp_gpu gpt2_cpu gpt2_gpu gpt2_gpu_bf16 gpt_gpu gpt_gpu_bf16; do
     [ -x "$BUNDLE/$bin" ] || die "run: no $BUNDLE/$bin (run scripts/gpu-check.sh prepare where gptc is built, carry build/gpu-check)"
   done
   # libomp from the bundle; cuBLAS (12 or 13) from the toolkit or a torch
@@ -244,13 +261,22 @@ run() {
     [ "$DRY" = 1 ] || die "run: no GPU: nothing to check (--dry-run runs what needs none)"
   fi
   [ "$DRY" = 1 ] && say "dry run: the GPU steps run only where a GPU is present"
-  # MFU's peak: dense f32 (no tensor cores: cuBLAS runs full f32 unless GPTC_CUDA_TF32=1).
+  # MFU's peaks: dense f32 (no tensor cores: cuBLAS runs full f32 unless
+  # GPTC_CUDA_TF32=1) and dense bf16 on the tensor cores (--precision=bf16).
   if [ -z "$PEAK" ]; then
     case "$GPU_NAME" in
       *H100*PCIe*) PEAK=51.2 ;;
       *H100* | *H200* | *GH200*) PEAK=66.9 ;;
       *A100*) PEAK=19.5 ;;
       *) PEAK=66.9 ;;
+    esac
+  fi
+  if [ -z "$PEAK_BF16" ]; then
+    case "$GPU_NAME" in
+      *H100*PCIe*) PEAK_BF16=756 ;;
+      *H100* | *H200* | *GH200*) PEAK_BF16=989 ;;
+      *A100*) PEAK_BF16=312 ;;
+      *) PEAK_BF16=989 ;;
     esac
   fi
 
@@ -270,11 +296,17 @@ run() {
     say "parity: no python3 with numpy here: the dumps cannot be compared"
   check_parity mlp --data "$OUT/idx" --validation 10 || FAILED=1
   check_parity gpt2 --data "$TEXT" || FAILED=1
+  check_parity gpt2 --bf16 --data "$TEXT" || FAILED=1
   if [ -n "$GPU_NAME" ]; then
     say "2. profile"
     run_profile || FAILED=1
     say "3. train gpt_char 6x6x384"
-    train_gpt || FAILED=1
+    # bf16's speed, from a short run, sizes its training run.
+    local bf16_ms=""
+    step train-probe-bf16 120 "$BUNDLE/gpt_gpu_bf16" --data "$TEXT" --steps 20 --eval-iters 1 --quiet &&
+      bf16_ms="$(summary_field "$OUT/train-probe-bf16.log" median_ms_per_step)"
+    train_gpt bf16 "${TRAIN_S:-240}" "${bf16_ms:-$PROFILE_MS}" || FAILED=1
+    train_gpt f32 "${TRAIN_F32_S:-60}" "$PROFILE_MS" || FAILED=1
     say "4. torch"
     # The whole check stays within 8 minutes: torch.compile alone can take two.
     if [ $((SECONDS - start)) -gt 360 ]; then

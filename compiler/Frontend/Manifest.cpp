@@ -9,7 +9,8 @@ namespace gptc {
 namespace key = manifest_key;
 using nlohmann::ordered_json;
 
-std::string buildManifest(const CheckedProgram &p, const std::string &dtype, bool cuda) {
+std::string buildManifest(const CheckedProgram &p, const std::string &dtype, bool cuda,
+                          const std::string &matmulPrecision) {
   ordered_json j;
   j[key::kFormat] = key::kVersion;
   j[key::kDType] = dtype;
@@ -30,6 +31,8 @@ std::string buildManifest(const CheckedProgram &p, const std::string &dtype, boo
   j[key::kRng] = p.hasDropout;
   if (cuda)
     j[key::kTarget] = "cuda";
+  if (matmulPrecision != "f32")
+    j[key::kMatmulPrecision] = matmulPrecision;
 
   const TrainSettings &t = p.train;
   ordered_json &train = j[key::kTrain];

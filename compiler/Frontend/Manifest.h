@@ -11,7 +11,9 @@ namespace gptc {
 
 /// `dtype` is "f32" or "f64": the float type the step functions were compiled for.
 /// `cuda`: the model is compiled for the GPU (the manifest says "target": "cuda").
-std::string buildManifest(const CheckedProgram &program, const std::string &dtype, bool cuda = false);
+/// `matmulPrecision`: "f32", or "bf16" (the manifest says "matmul_precision": "bf16").
+std::string buildManifest(const CheckedProgram &program, const std::string &dtype, bool cuda = false,
+                          const std::string &matmulPrecision = "f32");
 
 } // namespace gptc
 

@@ -71,13 +71,21 @@ void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, String
   pm.addPass(createFreeAfterLastUse());
 }
 
-void buildGPUKernelsOnCPUPipeline(OpPassManager &pm) {
-  buildGPUKernelLoopsPipeline(pm, "gptc_gemm", "loops");
+/// The runtime's GEMMs without the _f32/_f64 suffix: `bf16Matmuls` calls the
+/// ones that round f32 operands to bf16 and accumulate in f32
+/// (--precision=bf16: `gptc_cuda_gemm_bf16_f32`, cuBLAS's
+/// CUBLAS_COMPUTE_32F_FAST_16BF; `gptc_gemm_bf16_f32` on the CPU).
+static std::string gemmFunctionPrefix(StringRef base, bool bf16Matmuls) {
+  return bf16Matmuls ? (base + "_bf16").str() : base.str();
+}
+
+void buildGPUKernelsOnCPUPipeline(OpPassManager &pm, bool bf16Matmuls) {
+  buildGPUKernelLoopsPipeline(pm, gemmFunctionPrefix("gptc_gemm", bf16Matmuls), "loops");
   buildLoopsToLLVMPipeline(pm, LowerToLLVMOptions());
 }
 
 void buildLowerToGPUPipeline(OpPassManager &pm, const GPUOptions &options) {
-  buildGPUKernelLoopsPipeline(pm, "gptc_cuda_gemm", "shuffle");
+  buildGPUKernelLoopsPipeline(pm, gemmFunctionPrefix("gptc_cuda_gemm", options.bf16Matmuls), "shuffle");
   GpuMapKernelLoopsOptions map;
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createGpuMapKernelLoops(map));

@@ -231,7 +231,7 @@ void registerGptcPassesAndPipelines() {
                                                buildLowerToLLVMPipeline);
   PassPipelineRegistration<>("gptc-gpu-kernels-on-cpu",
                              "fused linalg on tensors -> the GPU path's kernel loops, run on the CPU (LLVM dialect)",
-                             buildGPUKernelsOnCPUPipeline);
+                             [](OpPassManager &pm) { buildGPUKernelsOnCPUPipeline(pm, /*bf16Matmuls=*/false); });
   PassPipelineRegistration<GPUOptions>("gptc-lower-to-gpu",
                                        "GPU: linalg on tensors -> kernel launches + gpu.module @gptc_kernels",
                                        buildLowerToGPUPipeline);

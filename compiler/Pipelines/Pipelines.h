@@ -85,6 +85,9 @@ struct GPUOptions : mlir::PassPipelineOptions<GPUOptions> {
   Option<std::string> toolkit{*this, "toolkit", llvm::cl::desc("CUDA toolkit (its nvvm/libdevice is linked)"),
                               llvm::cl::init("/usr/local/cuda")};
   Option<int64_t> blockSize{*this, "block-size", llvm::cl::desc("most threads per block"), llvm::cl::init(256)};
+  Option<bool> bf16Matmuls{*this, "bf16-matmuls",
+                           llvm::cl::desc("GEMMs with bf16 operands and f32 accumulation (gptc_cuda_gemm_bf16_f32)"),
+                           llvm::cl::init(false)};
 };
 /// Fused linalg on tensors -> host functions of kernel launches and runtime
 /// calls, kernels in gpu.module @gptc_kernels (checked: nothing else on the host).
@@ -98,7 +101,9 @@ void buildGPUKernelLoopsPipeline(mlir::OpPassManager &pm, llvm::StringRef gemmPr
 /// The GPU path's kernel loops compiled for the CPU (gptc --gpu-kernels-on-cpu):
 /// every kernel a parallel loop of the CPU's runtime, GEMMs the CPU's. It
 /// checks what the GPU kernels compute without a GPU (test/GPU/kernels-on-cpu.test).
-void buildGPUKernelsOnCPUPipeline(mlir::OpPassManager &pm);
+/// `bf16Matmuls`: GEMMs round their operands to bf16 (gptc_gemm_bf16_f32), as
+/// --precision=bf16 asks of cuBLAS.
+void buildGPUKernelsOnCPUPipeline(mlir::OpPassManager &pm, bool bf16Matmuls);
 /// The kernels of gptc-lower-to-gpu -> NVVM -> PTX (gpu.binary, format isa).
 void buildLowerToNVVMPipeline(mlir::OpPassManager &pm, const GPUOptions &options);
 

@@ -319,20 +319,27 @@ void CudaBackend::launch(int64_t module, int64_t kernel, const unsigned grid[3],
     driver_->synchronize();
 }
 
-void CudaBackend::gemm(bool f64, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int64_t batch, int64_t m, int64_t n,
-                       int64_t k, bool transposeA, bool transposeB, bool accumulate) {
+void CudaBackend::gemm(GemmMath math, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int64_t batch, int64_t m,
+                       int64_t n, int64_t k, bool transposeA, bool transposeB, bool accumulate) {
   // Row-major operands as stored: A is [m, k] or, transposed, [k, m].
   int lda = int(transposeA ? m : k), ldb = int(transposeB ? k : n), ldc = int(n);
   Transpose ta = transposeA ? Transpose::Yes : Transpose::No, tb = transposeB ? Transpose::Yes : Transpose::No;
-  std::string name = std::string("cublas gemm ") + (f64 ? "f64 " : "f32 ") + std::to_string(m) + "x" +
-                     std::to_string(n) + "x" + std::to_string(k) +
-                     (batch > 1 ? " batch " + std::to_string(batch) : "") + (transposeA ? " tA" : "") +
-                     (transposeB ? " tB" : "") + (accumulate ? " acc" : "");
+  const char *type = math == GemmMath::F64 ? "f64 " : math == GemmMath::BF16 ? "bf16 " : "f32 ";
+  std::string name = std::string("cublas gemm ") + type + std::to_string(m) + "x" + std::to_string(n) + "x" +
+                     std::to_string(k) + (batch > 1 ? " batch " + std::to_string(batch) : "") +
+                     (transposeA ? " tA" : "") + (transposeB ? " tB" : "") + (accumulate ? " acc" : "");
   timed(name, [&] {
     double beta = accumulate ? 1 : 0;
-    if (f64 && batch == 1)
+    if (math == GemmMath::BF16 && batch == 1)
+      cublas_->gemmEx(cublasHandle_, ta, tb, int(m), int(n), int(k), 1.0f, a, DataType::F32, lda, b, DataType::F32,
+                      ldb, float(beta), c, DataType::F32, ldc, ComputeType::F32FastBF16);
+    else if (math == GemmMath::BF16)
+      cublas_->gemmStridedBatchedEx(cublasHandle_, ta, tb, int(m), int(n), int(k), 1.0f, a, DataType::F32, lda,
+                                    m * k, b, DataType::F32, ldb, k * n, float(beta), c, DataType::F32, ldc, m * n,
+                                    int(batch), ComputeType::F32FastBF16);
+    else if (math == GemmMath::F64 && batch == 1)
       cublas_->gemm(cublasHandle_, ta, tb, int(m), int(n), int(k), 1.0, a, lda, b, ldb, beta, c, ldc);
-    else if (f64)
+    else if (math == GemmMath::F64)
       cublas_->gemmStridedBatched(cublasHandle_, ta, tb, int(m), int(n), int(k), 1.0, a, lda, m * k, b, ldb, k * n,
                                   beta, c, ldc, m * n, int(batch));
     else if (batch == 1)
@@ -361,14 +368,21 @@ void gptc_cuda_launch(intptr_t module, intptr_t kernel, intptr_t gridX, intptr_t
 void gptc_cuda_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
                         intptr_t transposeA, intptr_t transposeB, intptr_t accumulate) {
   gptc::fromCompiledCode([&](CudaBackend &backend) {
-    backend.gemm(false, a, b, c, batch, m, n, k, transposeA, transposeB, accumulate);
+    backend.gemm(CudaBackend::GemmMath::F32, a, b, c, batch, m, n, k, transposeA, transposeB, accumulate);
   });
 }
 
 void gptc_cuda_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
                         intptr_t transposeA, intptr_t transposeB, intptr_t accumulate) {
   gptc::fromCompiledCode([&](CudaBackend &backend) {
-    backend.gemm(true, a, b, c, batch, m, n, k, transposeA, transposeB, accumulate);
+    backend.gemm(CudaBackend::GemmMath::F64, a, b, c, batch, m, n, k, transposeA, transposeB, accumulate);
+  });
+}
+
+void gptc_cuda_gemm_bf16_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                             intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate) {
+  gptc::fromCompiledCode([&](CudaBackend &backend) {
+    backend.gemm(CudaBackend::GemmMath::BF16, a, b, c, batch, m, n, k, transposeA, transposeB, accumulate);
   });
 }
 

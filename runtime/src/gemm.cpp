@@ -914,6 +914,39 @@ extern "C" void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch
   batchedGemm<double>(a, b, c, batch, m, n, k, ta, tb, accumulate);
 }
 
+namespace {
+
+/// x rounded to the nearest bf16 (ties to even), kept as an f32: its low 16
+/// bits zero. NaNs stay NaN (the rounding carry could make one infinite).
+inline float roundToBF16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return x;
+  bits = (bits + 0x7fffu + ((bits >> 16) & 1u)) & 0xffff0000u;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+} // namespace
+
+/// The GEMM of A and B rounded to bf16 (copies): each product of two bf16
+/// values is exact in f32, so this is the f32 GEMM's order of sums on bf16
+/// operands, the arithmetic cuBLAS's CUBLAS_COMPUTE_32F_FAST_16BF allows.
+extern "C" void gptc_gemm_bf16_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                                   intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate) {
+  auto rounded = [](intptr_t matrix, size_t count) {
+    const float *values = reinterpret_cast<const float *>(matrix);
+    std::vector<float> copy(count);
+    for (size_t i = 0; i < count; ++i)
+      copy[i] = roundToBF16(values[i]);
+    return copy;
+  };
+  std::vector<float> roundedA = rounded(a, size_t(batch * m * k)), roundedB = rounded(b, size_t(batch * k * n));
+  batchedGemm<float>(reinterpret_cast<intptr_t>(roundedA.data()), reinterpret_cast<intptr_t>(roundedB.data()), c,
+                     batch, m, n, k, ta, tb, accumulate);
+}
+
 extern "C" void gptc_gemm_epilogue_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
                                        intptr_t k, intptr_t ta, intptr_t tb, intptr_t accumulate,
                                        gptc_gemm_epilogue_fn epilogue, intptr_t context) {

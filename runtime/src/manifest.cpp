@@ -189,7 +189,7 @@ Manifest parseManifest(const std::string &text) {
     fail("the embedded text", "not valid JSON");
   ObjectReader r(j, "manifest",
                  {key::kFormat, key::kDType, key::kModel, key::kInputs, key::kParams, key::kOutput, key::kRng,
-                  key::kTarget, key::kTrain});
+                  key::kTarget, key::kMatmulPrecision, key::kTrain});
   int64_t version = r.integer(key::kFormat);
   if (version != key::kVersion)
     fail(r.path(key::kFormat), "version " + std::to_string(version) + ", but this runtime reads version " +
@@ -240,6 +240,12 @@ Manifest parseManifest(const std::string &text) {
       fail(r.path(key::kTarget), "'" + target + "', but this runtime knows only 'cuda' (absent: the CPU)");
     m.cuda = true;
   }
+  if (r.has(key::kMatmulPrecision)) {
+    std::string precision = r.string(key::kMatmulPrecision);
+    if (precision != "bf16")
+      fail(r.path(key::kMatmulPrecision), "'" + precision + "', but this runtime knows only 'bf16' (absent: f32)");
+    m.bf16Matmuls = true;
+  }
   m.train = readTrain(r.at(key::kTrain));
   return m;
 }
@@ -267,6 +273,8 @@ std::string manifestToJson(const Manifest &m) {
   j[key::kRng] = m.hasRng;
   if (m.cuda)
     j[key::kTarget] = "cuda";
+  if (m.bf16Matmuls)
+    j[key::kMatmulPrecision] = "bf16";
   j[key::kTrain] = trainToJson(m.train);
   return j.dump(2);
 }

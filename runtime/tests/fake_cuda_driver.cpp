@@ -374,26 +374,29 @@ int cublasSgemmStridedBatched(void *, int transa, int transb, int m, int n, int 
   return 0;
 }
 
-int cublasGemmEx(void *handle, int transa, int transb, int m, int n, int k, const void *alpha, const void *A,
+int cublasGemmEx(void *, int transa, int transb, int m, int n, int k, const void *alpha, const void *A,
                  int typeA, int lda, const void *B, int typeB, int ldb, const void *beta, void *C, int typeC, int ldc,
-                 int, int) {
+                 int compute, int) {
   if (typeA != 0 || typeB != 0 || typeC != 0)
     return 15;
-  return cublasSgemm_v2(handle, transa, transb, m, n, k, static_cast<const float *>(alpha),
-                        static_cast<const float *>(A), lda, static_cast<const float *>(B), ldb,
-                        static_cast<const float *>(beta), static_cast<float *>(C), ldc);
+  logCall("cublasGemmEx m=%d n=%d k=%d compute=%d", m, n, k, compute);
+  return gemm(transa, transb, m, n, k, static_cast<const float *>(alpha), static_cast<const float *>(A), lda,
+              static_cast<const float *>(B), ldb, static_cast<const float *>(beta), static_cast<float *>(C), ldc);
 }
 
-int cublasGemmStridedBatchedEx(void *handle, int transa, int transb, int m, int n, int k, const void *alpha,
+int cublasGemmStridedBatchedEx(void *, int transa, int transb, int m, int n, int k, const void *alpha,
                                const void *A, int typeA, int lda, long long strideA, const void *B, int typeB, int ldb,
                                long long strideB, const void *beta, void *C, int typeC, int ldc, long long strideC,
-                               int batches, int, int) {
+                               int batches, int compute, int) {
   if (typeA != 0 || typeB != 0 || typeC != 0)
     return 15;
-  return cublasSgemmStridedBatched(handle, transa, transb, m, n, k, static_cast<const float *>(alpha),
-                                   static_cast<const float *>(A), lda, strideA, static_cast<const float *>(B), ldb,
-                                   strideB, static_cast<const float *>(beta), static_cast<float *>(C), ldc, strideC,
-                                   batches);
+  logCall("cublasGemmStridedBatchedEx m=%d n=%d k=%d batch=%d compute=%d", m, n, k, batches, compute);
+  const float *a = static_cast<const float *>(A), *b = static_cast<const float *>(B);
+  float *c = static_cast<float *>(C);
+  for (int i = 0; i < batches; ++i)
+    gemm(transa, transb, m, n, k, static_cast<const float *>(alpha), a + i * strideA, lda, b + i * strideB, ldb,
+         static_cast<const float *>(beta), c + i * strideC, ldc);
+  return 0;
 }
 #endif
 

@@ -224,4 +224,63 @@ TEST(Gemm, EpilogueRunsOnceOnFinishedTiles) {
         }
 }
 
+/// An f32 value from its bits (bf16 values are f32s whose low 16 bits are zero).
+float fromBits(uint32_t bits) {
+  float x;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+/// c = a b for 1 x 1 x 1 products, by the bf16 GEMM.
+float bf16Product(float a, float b) {
+  float c = -7;
+  gptc_gemm_bf16_f32((intptr_t)&a, (intptr_t)&b, (intptr_t)&c, 1, 1, 1, 1, 0, 0, 0);
+  return c;
+}
+
+TEST(Gemm, BF16RoundsOperandsToNearestEven) {
+  EXPECT_EQ(bf16Product(1.0f, 3.0f), 3.0f);                              // exact in bf16
+  EXPECT_EQ(bf16Product(fromBits(0x3f808000u), 1.0f), 1.0f);             // 1 + 2^-8: a tie, to even (1)
+  EXPECT_EQ(bf16Product(fromBits(0x3f818000u), 1.0f), fromBits(0x3f820000u)); // 1 + 3 2^-8: a tie, to even (up)
+  EXPECT_EQ(bf16Product(fromBits(0x3f808001u), 1.0f), fromBits(0x3f810000u)); // just past the tie: up
+  EXPECT_EQ(bf16Product(fromBits(0x3f807fffu), 2.0f), 2.0f);             // just below the tie: down
+  EXPECT_EQ(bf16Product(-1.5f, fromBits(0x40490fdbu)), -1.5f * fromBits(0x40490000u)); // pi -> 3.140625
+  EXPECT_TRUE(std::isnan(bf16Product(std::nanf(""), 1.0f)));
+  EXPECT_EQ(bf16Product(fromBits(0x7f7fffffu), 1.0f), INFINITY);         // FLT_MAX rounds up to infinity
+}
+
+TEST(Gemm, BF16IsTheF32GemmOfRoundedOperands) {
+  // Every shape class: batched, transposed, accumulating. The products of
+  // bf16 values are exact in f32, so the bf16 GEMM must equal, bit for bit,
+  // the f32 GEMM of the rounded operands, and differ from the f32 GEMM of the
+  // operands as given.
+  for (auto [batch, m, n, k, ta, tb, accumulate] :
+       std::vector<std::tuple<int, int, int, int, int, int, int>>{
+           {1, 37, 70, 45, 0, 0, 0}, {3, 16, 33, 64, 1, 0, 1}, {1, 100, 65, 128, 0, 1, 0}, {5, 8, 8, 300, 1, 1, 1}}) {
+    size_t sa = size_t(batch) * m * k, sb = size_t(batch) * k * n, sc = size_t(batch) * m * n;
+    std::vector<float> a(sa), b(sb), c0(sc), ra(sa), rb(sb);
+    for (size_t i = 0; i < sa; ++i) a[i] = (float)gptc::normalAt(2, 1, i);
+    for (size_t i = 0; i < sb; ++i) b[i] = (float)gptc::normalAt(2, 2, i);
+    for (size_t i = 0; i < sc; ++i) c0[i] = (float)gptc::normalAt(2, 3, i);
+    // Round to nearest even by hand, in double: the nearest multiple of the
+    // bf16 spacing of each value (ties to even by nearbyint).
+    auto round = [](float x) {
+      int e;
+      std::frexp(x, &e);
+      double ulp = std::ldexp(1.0, e - 8);
+      return (float)(std::nearbyint(x / ulp) * ulp);
+    };
+    std::transform(a.begin(), a.end(), ra.begin(), round);
+    std::transform(b.begin(), b.end(), rb.begin(), round);
+    std::vector<float> bf16 = c0, reference = c0, plain = c0;
+    gptc_gemm_bf16_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)bf16.data(), batch, m, n, k, ta, tb,
+                       accumulate);
+    gptc_gemm_f32((intptr_t)ra.data(), (intptr_t)rb.data(), (intptr_t)reference.data(), batch, m, n, k, ta, tb,
+                  accumulate);
+    gptc_gemm_f32((intptr_t)a.data(), (intptr_t)b.data(), (intptr_t)plain.data(), batch, m, n, k, ta, tb, accumulate);
+    EXPECT_EQ(bf16, reference) << batch << "x" << m << "x" << n << "x" << k;
+    EXPECT_NE(bf16, plain) << batch << "x" << m << "x" << n << "x" << k;
+  }
+}
+
 } // namespace

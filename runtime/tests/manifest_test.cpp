@@ -65,6 +65,20 @@ TEST(Manifest, WritesWhatItReads) {
   EXPECT_EQ(json::parse(gptc::manifestToJson(m)), goodManifest());
 }
 
+TEST(Manifest, TargetAndMatmulPrecision) {
+  json j = goodManifest();
+  EXPECT_FALSE(gptc::parseManifest(j.dump()).cuda);
+  EXPECT_FALSE(gptc::parseManifest(j.dump()).bf16Matmuls);
+  j["target"] = "cuda";
+  j["matmul_precision"] = "bf16";
+  gptc::Manifest m = gptc::parseManifest(j.dump());
+  EXPECT_TRUE(m.cuda);
+  EXPECT_TRUE(m.bf16Matmuls);
+  EXPECT_EQ(json::parse(gptc::manifestToJson(m)), j);
+  j["matmul_precision"] = "fp8";
+  EXPECT_EQ(errorOf(j), "model manifest: manifest.matmul_precision: 'fp8', but this runtime knows only 'bf16' (absent: f32)");
+}
+
 TEST(Manifest, RejectsUnknownKeys) {
   json j = goodManifest();
   j["train"]["learning_rate"] = 0.1;

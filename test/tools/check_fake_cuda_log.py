@@ -38,7 +38,7 @@ def read_ir(path):
     for m in re.finditer(r"^  func\.func @(\w+)\((.*?)^  \}", text, re.S | re.M):
         body = m.group(2)
         launches = re.findall(r"gpu\.launch_func\s+@gptc_kernels::@(\w+)", body)
-        gemms = len(re.findall(r"call @gptc_cuda_gemm_f(?:32|64)\(", body))
+        gemms = len(re.findall(r"call @gptc_cuda_gemm_(?:f32|f64|bf16_f32)\(", body))
         if launches:
             functions[m.group(1)] = (launches, gemms)
     return sizes, functions

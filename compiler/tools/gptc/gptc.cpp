@@ -57,6 +57,7 @@ struct Options {
   int optLevel = 2;
   std::string target = "cpu"; // --target: cpu, or cuda[:sm_XX]
   std::string gpuChip = "sm_80", cudaToolkit;
+  std::string precision = "f32"; // --precision: of the GPU path's matmuls, f32 or bf16
   std::string buckets; // --buckets: "S:T,S:T,..." in place of the train section's
   int errorLimit = 20;
   bool remarks = false;
@@ -120,6 +121,9 @@ int parseOptions(int argc, char **argv, Options &opts) {
   app.add_flag("--gpu-kernels-on-cpu", opts.gpuKernelsOnCPU,
                "build a CPU executable from the GPU path's kernels (each kernel a parallel loop, GEMMs the CPU's): "
                "checks what the GPU kernels compute without a GPU");
+  app.add_option("--precision", opts.precision,
+                 "matmul precision of the GPU path (--target=cuda, --gpu-kernels-on-cpu): f32 (default) or bf16 "
+                 "(operands rounded to bf16, f32 accumulation; weights, optimizer state and activations stay f32)");
   app.add_flag("--time-stages", opts.timeStages, "print the wall time of each compilation stage on stderr");
   app.add_flag("--remarks", opts.remarks,
                "explain, as remarks on stderr, every op that stays out of its producer's fusion group, and "
@@ -160,6 +164,13 @@ int checkTarget(Options &opts) {
   bool gpuStage = opts.emit == Stage::Gpu || opts.emit == Stage::Ptx;
   if (opts.gpuKernelsOnCPU && opts.target != "cpu")
     return fail("--gpu-kernels-on-cpu builds a CPU executable: it takes no --target=" + opts.target);
+  if (opts.precision != "f32" && opts.precision != "bf16")
+    return fail("--precision must be f32 or bf16, got '" + opts.precision + "'");
+  if (opts.precision == "bf16" && opts.dtype != "f32")
+    return fail("--precision=bf16 rounds the matmuls of an f32 model: it takes no --dtype=" + opts.dtype);
+  if (opts.precision == "bf16" && opts.target == "cpu" && !opts.gpuKernelsOnCPU)
+    return fail("--precision=bf16 is for the GPU path: add --target=cuda (or --gpu-kernels-on-cpu, its kernels "
+                "on the CPU)");
   if (opts.target == "cpu") {
     if (gpuStage)
       return fail("--emit=" + opts.emitName + " needs --target=cuda");
@@ -328,6 +339,7 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     gptc::GPUOptions gpu;
     gpu.chip = opts.gpuChip;
     gpu.toolkit = opts.cudaToolkit;
+    gpu.bf16Matmuls = opts.precision == "bf16";
     if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildLowerToGPUPipeline(pm, gpu); }))
       return false;
     clock.lap("to-gpu");
@@ -343,7 +355,8 @@ bool compileShape(const Options &opts, const gptc::CheckedProgram &checked, cons
     if (!runStage([](mlir::OpPassManager &pm) { gptc::buildLowerGPUHostToLLVMPipeline(pm); }))
       return false;
   } else if (opts.gpuKernelsOnCPU) {
-    if (!runStage([](mlir::OpPassManager &pm) { gptc::buildGPUKernelsOnCPUPipeline(pm); }))
+    bool bf16 = opts.precision == "bf16";
+    if (!runStage([&](mlir::OpPassManager &pm) { gptc::buildGPUKernelsOnCPUPipeline(pm, bf16); }))
       return false;
   } else {
     gptc::LowerToLLVMOptions lowering;
@@ -431,7 +444,7 @@ int main(int argc, char **argv) {
   }
 
   if (opts.emit == Stage::Manifest) { // what the runtime will read (`./train info` prints it back)
-    std::cout << gptc::buildManifest(*checked, opts.dtype, opts.target != "cpu") << "\n";
+    std::cout << gptc::buildManifest(*checked, opts.dtype, opts.target != "cpu", opts.precision) << "\n";
     return 0;
   }
   // One elaboration per compiled shape: the model as written, or one per length
@@ -439,7 +452,7 @@ int main(int argc, char **argv) {
   std::vector<gptc::CheckedProgram> shapes;
   if (!elaborateBuckets(program, *checked, defines, diags, shapes))
     return 1;
-  std::string manifest = gptc::buildManifest(shapes[0], opts.dtype, opts.target != "cpu");
+  std::string manifest = gptc::buildManifest(shapes[0], opts.dtype, opts.target != "cpu", opts.precision);
   if (opts.emit < Stage::Obj) // a printed stage: the first shape's
     return compileShape(opts, shapes[0], "", &manifest, {}) ? 0 : 1;
   if (opts.emit == Stage::Obj && shapes.size() > 1)

@@ -78,6 +78,10 @@ void gptc_cuda_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intp
                         intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 void gptc_cuda_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n, intptr_t k,
                         intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
+/// gptc_cuda_gemm_f32 with bf16 products (--precision=bf16): cuBLAS rounds A
+/// and B to bf16 for the tensor cores and sums in f32; C stays f32.
+void gptc_cuda_gemm_bf16_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                             intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 /// A host function's buffers: MLIR's generic allocation functions
 /// (finalize-memref-to-llvm{use-generic-functions}) allocate device memory.
 void *_mlir_memref_to_llvm_alloc(uint64_t bytes);
@@ -92,6 +96,12 @@ void gptc_gemm_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t 
                    intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 void gptc_gemm_f64(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
                    intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
+
+/// gptc_gemm_f32 with A and B first rounded to bf16 (to nearest, ties to even;
+/// the products then exact in f32, summed in f32): what --precision=bf16
+/// asks of cuBLAS, for the GPU path's kernels on the CPU (--gpu-kernels-on-cpu).
+void gptc_gemm_bf16_f32(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m, intptr_t n,
+                        intptr_t k, intptr_t transposeA, intptr_t transposeB, intptr_t accumulate);
 
 /// The compiled epilogue of a GEMM (gptc-matmul-to-runtime-calls): applies
 /// its elementwise op to rows [row, row + rows) x columns [col, col + cols) of

@@ -235,6 +235,7 @@ inline constexpr const char *kParams = "params";        // [{name, shape, init, 
 inline constexpr const char *kOutput = "output";        // {shape} of `out`, or absent
 inline constexpr const char *kRng = "rng";              // true when the steps take [seed, training]
 inline constexpr const char *kTarget = "target";        // "cuda" for a GPU executable; absent: the CPU
+inline constexpr const char *kMatmulPrecision = "matmul_precision"; // "bf16": GEMM operands rounded; absent: f32
 inline constexpr const char *kTrain = "train";          // the train settings, keys below
 
 // tensor entries

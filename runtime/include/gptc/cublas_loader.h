@@ -18,7 +18,7 @@ using cublasHandle_t = cublasContext *;
 
 enum class Transpose : int { No = 0, Yes = 1 }; // cublasOperation_t
 enum class DataType : int { F32 = 0, F16 = 2, BF16 = 14 }; // cudaDataType
-enum class ComputeType : int { F32 = 68, F32Pedantic = 69, F32FastTF32 = 77 }; // cublasComputeType_t
+enum class ComputeType : int { F32 = 68, F32Pedantic = 69, F32FastBF16 = 75, F32FastTF32 = 77 }; // cublasComputeType_t
 enum class MathMode : int { Default = 0, Pedantic = 2, TF32TensorOp = 3 }; // cublasMath_t
 
 /// The row-major GEMMs: C[M,N] = alpha * op(A) op(B) + beta * C, where op(A)

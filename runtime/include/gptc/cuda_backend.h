@@ -67,8 +67,13 @@ public:
   // The compiled host code's calls (gptc/abi.h).
   void launch(int64_t module, int64_t kernel, const unsigned grid[3], const unsigned block[3], uint64_t *args,
               int64_t count);
-  void gemm(bool f64, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int64_t batch, int64_t m, int64_t n, int64_t k,
-            bool transposeA, bool transposeB, bool accumulate);
+  /// The element type of a GEMM's matrices and how its products are taken:
+  /// F32 in full f32 (unless GPTC_CUDA_TF32), F64, or BF16: f32 matrices
+  /// whose operands cuBLAS rounds to bf16 for the tensor cores, summing in
+  /// f32 (CUBLAS_COMPUTE_32F_FAST_16BF; --precision=bf16).
+  enum class GemmMath { F32, F64, BF16 };
+  void gemm(GemmMath math, CUdeviceptr a, CUdeviceptr b, CUdeviceptr c, int64_t batch, int64_t m, int64_t n,
+            int64_t k, bool transposeA, bool transposeB, bool accumulate);
   CUdeviceptr allocate(size_t bytes);
   void release(CUdeviceptr address);
 

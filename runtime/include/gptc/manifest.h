@@ -28,6 +28,7 @@ struct Manifest {
   std::vector<int64_t> outputShape;
   bool hasRng = false; // the step functions take [seed, training] after the inputs (dropout)
   bool cuda = false;   // compiled for the GPU: the runtime's CUDA backend runs the steps
+  bool bf16Matmuls = false; // --precision=bf16: the GEMMs round their operands to bf16, accumulate in f32
   TrainSettings train; // the train section; the generated binary's command line overrides it
 
   /// Optimizer state tensors per param: {"velocity"} or {"m", "v"}.
