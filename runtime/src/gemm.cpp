@@ -34,6 +34,9 @@ struct Kernel {
   static constexpr int MC = 120;
   /// How far ahead (in k steps) the micro-kernel prefetches packed B.
   static constexpr int kPrefetchB = 8;
+  /// How far ahead (in cache lines) the micro-kernel prefetches A's rows
+  /// when it reads them in place from memory (prefetchesRows).
+  static constexpr int kPrefetchALines = 4;
   typedef T Vec __attribute__((vector_size(kVecBytes)));
 };
 
@@ -98,6 +101,10 @@ struct Matrix {
   int64_t rows, cols; // logical (after transpose) dims
   bool transposed;
   int64_t ld; // leading dimension of the stored matrix
+  /// Whether the micro-kernel prefetches A's rows when it reads them in place
+  /// (prefetchesRows): set for an A too large to be in cache when the
+  /// product starts.
+  bool prefetchRows = false;
   T at(int64_t i, int64_t j) const { return transposed ? data[j * ld + i] : data[i * ld + j]; }
 };
 
@@ -323,7 +330,9 @@ inline typename Kernel<T>::Vec broadcast(const T *value) {
 /// - RowOffsets: A in place, any layout (element (r, p) at rowOffset[r] +
 ///   p * colStride), for edge tiles: rows past the edge repeat the last row,
 ///   and their results are never stored.
-enum class ARead { Packed, RowStreams, RowOffsets };
+/// - RowStreamsPrefetched: RowStreams, each row also prefetched a few lines
+///   ahead (prefetchesRows).
+enum class ARead { Packed, RowStreams, RowStreamsPrefetched, RowOffsets };
 
 template <typename T>
 struct APanel {
@@ -386,18 +395,25 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
     for (int v = 0; v < NV; ++v)
       _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * bStride + v * L), _MM_HINT_T0);
 #endif
+#if defined(__AVX512F__)
+    if constexpr (Read == ARead::RowStreamsPrefetched)
+      if (p % L == 0)
+        for (int r = 0; r < RT; ++r)
+          _mm_prefetch((const char *)(stream[r / 3] + (r % 3) * rowStride + K::kPrefetchALines * L), _MM_HINT_T0);
+#endif
     Vec b[NV];
     for (int v = 0; v < NV; ++v)
       std::memcpy(&b[v], bp + p * bStride + v * L, sizeof(Vec));
     for (int r = 0; r < RT; ++r) {
-      const T *value = Read == ARead::Packed       ? &a.data[p * MR + r]
-                       : Read == ARead::RowStreams ? stream[r / 3] + (r % 3) * rowStride
-                                                   : &a.data[a.rowOffset[r] + p * a.colStride];
+      constexpr bool streams = Read == ARead::RowStreams || Read == ARead::RowStreamsPrefetched;
+      const T *value = Read == ARead::Packed ? &a.data[p * MR + r]
+                       : streams             ? stream[r / 3] + (r % 3) * rowStride
+                                             : &a.data[a.rowOffset[r] + p * a.colStride];
       Vec av = broadcast<T>(value);
       for (int v = 0; v < NV; ++v)
         acc[v][r] += av * b[v];
     }
-    if constexpr (Read == ARead::RowStreams)
+    if constexpr (Read == ARead::RowStreams || Read == ARead::RowStreamsPrefetched)
       for (int q = 0; q < kStreams; ++q)
         ++stream[q];
   }
@@ -431,7 +447,7 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
 }
 
 /// The micro-kernel for one tile: A packed or in place, C overwritten or not.
-template <typename T, int RT, int NV>
+template <typename T, int RT, int NV, bool PrefetchA>
 __attribute__((always_inline)) inline void tileOf(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
                                                   const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, int64_t bStride, T *c,
                                                   int64_t ldc, int64_t rows, int64_t cols) {
@@ -439,6 +455,10 @@ __attribute__((always_inline)) inline void tileOf(bool packedA, bool overwrite, 
     auto panel = APanel<T>::packed(aPacked);
     overwrite ? microKernel<T, RT, NV, ARead::Packed, true>(kc, panel, bp, bStride, c, ldc, rows, cols)
               : microKernel<T, RT, NV, ARead::Packed, false>(kc, panel, bp, bStride, c, ldc, rows, cols);
+  } else if (PrefetchA && rows == RT && !a.transposed) {
+    auto panel = APanel<T>::inPlace(a, i, p0, rows);
+    overwrite ? microKernel<T, RT, NV, ARead::RowStreamsPrefetched, true>(kc, panel, bp, bStride, c, ldc, rows, cols)
+              : microKernel<T, RT, NV, ARead::RowStreamsPrefetched, false>(kc, panel, bp, bStride, c, ldc, rows, cols);
   } else if (rows == RT && !a.transposed) {
     auto panel = APanel<T>::inPlace(a, i, p0, rows);
     overwrite ? microKernel<T, RT, NV, ARead::RowStreams, true>(kc, panel, bp, bStride, c, ldc, rows, cols)
@@ -451,27 +471,28 @@ __attribute__((always_inline)) inline void tileOf(bool packedA, bool overwrite, 
 }
 
 /// The smallest micro-kernel that covers a rows x cols tile.
-template <typename T, int NV>
+template <typename T, int NV, bool PrefetchA>
 __attribute__((always_inline)) inline void tileRows(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
                                                     const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, int64_t bStride, T *c,
                                                     int64_t ldc, int64_t rows, int64_t cols) {
   static_assert(Kernel<T>::MR == 12, "edge tiles of 4 and 8 rows");
   if (rows > 8)
-    tileOf<T, 12, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
+    tileOf<T, 12, NV, PrefetchA>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
   else if (rows > 4)
-    tileOf<T, 8, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
+    tileOf<T, 8, NV, PrefetchA>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
   else
-    tileOf<T, 4, NV>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
+    tileOf<T, 4, NV, PrefetchA>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
 }
 
-template <typename T>
+/// PrefetchA: A read in place is prefetched row by row (Matrix::prefetchRows).
+template <typename T, bool PrefetchA = false>
 __attribute__((always_inline)) inline void tile(bool packedA, bool overwrite, int64_t kc, const T *aPacked,
                                                 const Matrix<T> &a, int64_t i, int64_t p0, const T *bp, int64_t bStride, T *c,
                                                 int64_t ldc, int64_t rows, int64_t cols) {
   if (cols > Kernel<T>::kLanes)
-    tileRows<T, 2>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
+    tileRows<T, 2, PrefetchA>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
   else
-    tileRows<T, 1>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
+    tileRows<T, 1, PrefetchA>(packedA, overwrite, kc, aPacked, a, i, p0, bp, bStride, c, ldc, rows, cols);
 }
 
 /// The columns of a block past its last full NR panel, when there are at most
@@ -569,6 +590,21 @@ struct Epilogue {
   }
 };
 
+/// Whether the micro-kernel prefetches A's rows, read in place: when all the
+/// A matrices of a call (`bytes`) are more than L2 holds, so that they come
+/// from L3 or memory, and rows are long enough (k >= 128) for the prefetch
+/// to stay mostly within its row. Twelve rows 1 KB apart are four streams
+/// per 4 KB page, of which the L2 streamer follows one; a prefetch four
+/// lines ahead on each row, once per line: 6x6x384 att v (384 products of
+/// 256 x 64 x 256) 163 -> 183 GFLOP/s on 2 threads (6 of 6 pairs), lm head
+/// 174 -> 187 (5 of 6); but 2-5% slower on the 4x4x128 GPT's products,
+/// whose A (at most 1.5 MB) stays in L2 from one call to the next in the
+/// bench.
+template <typename T>
+bool prefetchesRows(int64_t bytes, int64_t k) {
+  return k >= 128 && bytes > Blocking<T>::l2Bytes();
+}
+
 /// Whether A's micro-panels are packed: packing pays off when each A panel
 /// meets more than 4 B panels (nc > 128). On one core, packed vs in place,
 /// GFLOP/s: 6x6x384 fc 143 vs 136, qkv dX 135 vs 130; 4x4x128 qkv 107 vs 98;
@@ -620,10 +656,14 @@ int64_t stripRows(int64_t left, bool packedA) {
 /// other order (B micro-panel outer, C tiles down a column) measured 165-175
 /// instead of 180-193 GFLOP/s per core on the 6x6x384 GPT's projections.
 /// `epilogue` (the last K block only) runs on each MC-row block once it is done.
-template <typename T>
-void rowsTimesPackedB(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, bool bInPlace, T *c, int64_t ldc,
-                      int64_t iBegin, int64_t iEnd, int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
-                      const Epilogue *epilogue = nullptr) {
+/// PrefetchA: A, read in place, is prefetched row by row (a function of its
+/// own, so that the loops without the prefetch stay as they were: with one
+/// more micro-kernel variant in the same function, the 4x4x128 att v
+/// measured 2.5% slower, 10 of 12 pairs).
+template <typename T, bool PrefetchA>
+void rowsTimesPackedBWith(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, bool bInPlace, T *c,
+                          int64_t ldc, int64_t iBegin, int64_t iEnd, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+                          bool overwrite, const Epilogue *epilogue) {
   using K = Kernel<T>;
   thread_local AlignedScratch<T> packedAScratch;
   bool packA_ = packsA(a, nc);
@@ -637,7 +677,7 @@ void rowsTimesPackedB(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, 
       rows = stripRows<T>(mc - ir, packA_);
       for (int64_t jr = 0; jr < tiled; jr += K::NR) {
         int64_t cols = std::min<int64_t>(K::NR, tiled - jr);
-        tile<T>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0,
+        tile<T, PrefetchA>(packA_, overwrite, kc, packA_ ? packedA + ir * kc : nullptr, a, i0 + ir, p0,
                 bInPlace ? b.data + p0 * b.ld + j0 + jr : packedB + jr * kc, bInPlace ? b.ld : (int64_t)K::NR,
                 c + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols);
       }
@@ -647,6 +687,16 @@ void rowsTimesPackedB(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, 
     if (epilogue)
       (*epilogue)(i0, j0, mc, nc);
   }
+}
+
+template <typename T>
+void rowsTimesPackedB(const Matrix<T> &a, const Matrix<T> &b, const T *packedB, bool bInPlace, T *c, int64_t ldc,
+                      int64_t iBegin, int64_t iEnd, int64_t p0, int64_t kc, int64_t j0, int64_t nc, bool overwrite,
+                      const Epilogue *epilogue = nullptr) {
+  if (a.prefetchRows && !packsA(a, nc))
+    rowsTimesPackedBWith<T, true>(a, b, packedB, bInPlace, c, ldc, iBegin, iEnd, p0, kc, j0, nc, overwrite, epilogue);
+  else
+    rowsTimesPackedBWith<T, false>(a, b, packedB, bInPlace, c, ldc, iBegin, iEnd, p0, kc, j0, nc, overwrite, epilogue);
 }
 
 /// C[0:m, j0:j0+nc) (+)= A[0:m, p0:p0+kc) B[p0:p0+kc, j0:j0+nc) with all of
@@ -848,7 +898,7 @@ void batchedGemm(intptr_t a, intptr_t b, intptr_t c, intptr_t batch, intptr_t m,
     return;
   }
   auto one = [&](intptr_t i, bool threaded) {
-    Matrix<T> ma{A + i * m * k, m, k, ta != 0, ta ? m : k};
+    Matrix<T> ma{A + i * m * k, m, k, ta != 0, ta ? m : k, prefetchesRows<T>(batch * m * k * sizeof(T), k)};
     Matrix<T> mb{B + i * k * n, k, n, tb != 0, tb ? k : n};
     Epilogue epilogue{epilogueFn, epilogueContext, i * m};
     if (threaded)
