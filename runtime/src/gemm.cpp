@@ -26,16 +26,10 @@ struct Kernel {
   static constexpr int kLanes = kVecBytes / sizeof(T);
   static constexpr int MR = 12;
   static constexpr int NR = 2 * kLanes;
-  /// The longest K block: 576 for f32. The micro-kernel keeps an A
-  /// micro-panel (MR x KC, 27 KB) in L1 and streams B's micro-panels (KC x
-  /// NR, 72 KB) from L2, so KC is bounded by A's panel in L1, not B's.
-  /// Fewer K blocks are fewer passes over C: against 384 (a 48 KB B
-  /// micro-panel, the earlier bound), 6x6x384 qkv dX (K = 1152: 2 blocks,
-  /// not 3) +1-3.5% (6 of 8 pairs each way), 4x4x128 proj (K = 512: 1
-  /// block, not 2) +5% (6 of 8), qkv dW +2.5% (3 of 4), the rest within 1%.
-  /// (Before the row-by-row stream of B from L2 was the design, 256 and 512
-  /// measured 0-10% slower than 384.)
-  static constexpr int KC = 72 * 1024 / (NR * sizeof(T));
+  /// The longest K block: a packed B micro-panel (KC x NR) of 48 KB, L1's
+  /// size on current x86 cores (384 for f32; 256 and 512 measured 0-10%
+  /// slower on the 6x6x384 GPT's shapes).
+  static constexpr int KC = 48 * 1024 / (NR * sizeof(T));
   /// Rows of A packed at a time (the A micro-panels are used one by one).
   static constexpr int MC = 120;
   /// How far ahead (in k steps) the micro-kernel prefetches packed B.
@@ -50,7 +44,7 @@ struct Kernel {
 /// KC (K = 384 is one block, not 256 + 128: each block is one more pass
 /// over C); N into blocks whose packed B (kc x nc) fills three quarters of
 /// the core's L2 cache, where it stays while every A micro-panel of the rows
-/// meets it (the rest holds the packed A, 276 KB at most, and C's lines).
+/// meets it (the rest holds the packed A, 184 KB at most, and C's lines).
 /// Half of L2 cut the 6x6x384 GPT's fc (n = 1536) into 3 blocks of 512, each
 /// packing A again: 3/4 makes it 2 of 768, measured 1-4% faster (8 of 10
 /// pairs at 2 threads, 228 -> 237 GFLOP/s).
@@ -396,7 +390,7 @@ __attribute__((always_inline)) inline void microKernel(int64_t kc, const APanel<
   const int64_t rowStride = a.rowStride;
   for (int64_t p = 0; p < kc; ++p) {
 #if defined(__AVX512F__)
-    // Packed B streams from L2 (a 72 KB micro-panel does not stay in L1 next
+    // Packed B streams from L2 (a 48 KB micro-panel does not stay in L1 next
     // to A's): ask for it a few steps ahead.
     for (int v = 0; v < NV; ++v)
       _mm_prefetch((const char *)(bp + (p + K::kPrefetchB) * bStride + v * L), _MM_HINT_T0);
