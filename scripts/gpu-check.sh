@@ -32,7 +32,9 @@
 set -u -o pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUNDLE="$ROOT/build/gpu-check"
+# Where the bundle is written and read (GPU_CHECK_BUNDLE; the tests use a
+# directory of their own), and the gptc that prepare compiles with (GPTC).
+BUNDLE="${GPU_CHECK_BUNDLE:-$ROOT/build/gpu-check}"
 PY=python3 # run() picks the interpreter that has numpy (and torch) where there are several
 say() { printf '%s\n' "gpu-check: $*"; }
 die() { printf '%s\n' "gpu-check: error: $*" >&2; exit 1; }
@@ -45,7 +47,7 @@ prepare() {
       *) die "prepare: unknown argument '$1' (usage: gpu-check.sh prepare [--data TEXT])" ;;
     esac
   done
-  local gptc="$ROOT/build/bin/gptc"
+  local gptc="${GPTC:-$ROOT/build/bin/gptc}"
   [ -x "$gptc" ] || die "prepare: no gptc at $gptc (build first: ninja -C build)"
   rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/lib"
   local ex="$ROOT/examples"
@@ -67,7 +69,7 @@ prepare() {
     [ -f "$data" ] || die "prepare: no file $data"
     cp "$data" "$BUNDLE/data.txt"
   fi
-  du -sh "$BUNDLE" | awk '{print "gpu-check: prepare: " $1 " in build/gpu-check (carry it; the run tool takes 64 MiB)"}'
+  du -sh "$BUNDLE" | awk -v b="$BUNDLE" '{print "gpu-check: prepare: " $1 " in " b " (carry it; the run tool takes 64 MiB)"}'
 }
 
 # --- run -------------------------------------------------------------------
