@@ -345,11 +345,15 @@ def GpuFormKernelLoops : Pass<"gptc-gpu-form-kernel-loops", "mlir::func::FuncOp"
     (lane-collectives=shuffle) or, to run the same arithmetic on a CPU, a
     loop over the lanes and a vector of partials (lane-collectives=loops).
 
-    With rows-per-slice=N (the GPU pipelines: 256), a reduction over leading
-    dimensions of more than 2N rows (a bias gradient) with its fill is two
-    kernels (compiler/GPU/SplitRowReductions.cpp): one thread per (slice of
-    N rows, output element) folding its slice into a new buffer, then one
-    per output element combining the slices in order.
+    With rows-per-slice=N (the GPU pipelines: 64), a reduction over leading
+    dimensions of more than 2N rows (a bias gradient) is two kernels
+    (compiler/GPU/SplitRowReductions.cpp): one thread per (slice of N rows,
+    output element) folding its slice into a new buffer, then the slices of
+    each output element combined: with lanes and the output's fill, a lane
+    kernel per output element; otherwise one thread each, in slice order.
+    The embedding gradient's scatter-add over more than 2M tokens is split
+    likewise into slices of M = scatter-rows-per-slice tokens (the GPU
+    pipelines: 256; 0: rows-per-slice).
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", "0",
@@ -359,6 +363,8 @@ def GpuFormKernelLoops : Pass<"gptc-gpu-form-kernel-loops", "mlir::func::FuncOp"
     Option<"rowsPerSlice", "rows-per-slice", "int64_t", "0",
            "a reduction over more than twice this many leading rows is two kernels, "
            "slices of this many rows then the slices (0: one kernel)">,
+    Option<"scatterRowsPerSlice", "scatter-rows-per-slice", "int64_t", "0",
+           "tokens per slice of a split scatter-add (0: rows-per-slice)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
                            "mlir::linalg::LinalgDialect", "mlir::arith::ArithDialect",

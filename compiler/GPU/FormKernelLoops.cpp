@@ -489,7 +489,7 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
           byMember[op->getAttrOfType<IntegerAttr>(gptc::nn::kForeachMemberAttr).getInt()].push_back(op);
         SmallVector<linalg::LinalgOp> rest;
         for (auto &[member, memberOps] : byMember) {
-          FailureOr<bool> split = gptc::gpu::splitRowReduction(memberOps, rowsPerSlice);
+          FailureOr<bool> split = gptc::gpu::splitRowReduction(memberOps, rowsPerSlice, lanes, collectives);
           if (failed(split))
             return signalPassFailure();
           if (!*split)
@@ -504,7 +504,7 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
         return rangesOf(op, kernelDims(op)) == shared && (ops.size() == 1 || writesInKernelOrder(op));
       });
       if (agree && !first->hasAttr(gptc::gpu::kKernelRowsAttr)) {
-        FailureOr<bool> split = gptc::gpu::splitRowReduction(ops, rowsPerSlice);
+        FailureOr<bool> split = gptc::gpu::splitRowReduction(ops, rowsPerSlice, lanes, collectives);
         if (failed(split))
           return signalPassFailure();
         if (*split)
@@ -529,8 +529,9 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
     }
     // What is left with a loop or a store of its own runs as one thread,
     // but for a scatter-add: one thread per column.
+    int64_t tokensPerSlice = scatterRowsPerSlice > 0 ? scatterRowsPerSlice : rowsPerSlice;
     for (Operation &op : llvm::make_early_inc_range(body)) {
-      if (auto loop = dyn_cast<scf::ForOp>(op); loop && parallelizeScatterColumns(loop, rowsPerSlice))
+      if (auto loop = dyn_cast<scf::ForOp>(op); loop && parallelizeScatterColumns(loop, tokensPerSlice))
         continue;
       if (isa<scf::ForOp, scf::IfOp, scf::WhileOp, memref::StoreOp>(op))
         wrapInOneThreadKernel(&op);

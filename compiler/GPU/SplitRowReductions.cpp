@@ -5,17 +5,23 @@
 // output element looping over every row: 384 threads for 16384 rows in the
 // 6x6x384 GPT. Split in two, it is
 //
-//   partial[s, c] = the rows of slice s (rowsPerSlice of them) folded from
-//                   the combiner's identity      (S x C threads)
-//   out[c]        = the fill (or out[c] as it was), then each partial[s, c]
-//                   in slice order               (C threads, S steps each)
+//   partial[c, s] = the rows of slice s (rowsPerSlice of them) folded from
+//                   the combiner's identity      (S x C threads, x along c)
+//   out[c]        = the fill, then the S partials of column c
 //
-// with `partial` a buffer of its own, freed after the second kernel. Every
-// thread reads neighbouring columns of one row at a time (coalesced). The
-// sum's order is fixed by the slices, whatever the launch; it differs from
+// with `partial` a buffer of its own, freed after the second kernel. The
+// first kernel's threads read neighbouring columns of one row at a time
+// (coalesced); each writes one partial, column-major, so that the second
+// kernel reads each column's partials contiguously. With lanes (the GPU
+// pipelines), the second kernel is a lane kernel (LaneKernels.cpp): a warp
+// per output element, lane l folding partials l, l + 32, ..., then a
+// butterfly, then the fill; without (or with no fill: the output's old value
+// first), one thread per output element adds the slices in order. The sum's
+// order is fixed by the slices and lanes, whatever the launch; it differs from
 // the one-thread loop's by reassociation only (add, mul, max, min).
 #include "compiler/GPU/SplitRowReductions.h"
 #include "compiler/GPU/KernelCode.h"
+#include "compiler/GPU/LaneKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -37,7 +43,8 @@ void buildParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges,
 
 } // namespace
 
-FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPerSlice) {
+FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPerSlice, int64_t lanes,
+                                  LaneCollectives collectives) {
   if (rowsPerSlice <= 0 || ops.empty() || ops.size() > 2)
     return false;
   linalg::LinalgOp reduction = ops.back(), front = ops.front();
@@ -83,11 +90,13 @@ FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPe
 
   OpBuilder b(reduction);
   Location loc = reduction.getLoc();
-  SmallVector<int64_t> partialShape{slices};
-  llvm::append_range(partialShape, columns);
+  SmallVector<int64_t> partialShape(columns);
+  partialShape.push_back(slices);
   Value partial = b.create<memref::AllocOp>(loc, MemRefType::get(partialShape, elementType));
-  // Kernel 1: each slice's rows folded, per column.
-  SmallVector<int64_t> sliceRanges(partialShape);
+  // Kernel 1: each slice's rows folded, per column; threads over (slice,
+  // columns), the columns last (contiguous in the rows read).
+  SmallVector<int64_t> sliceRanges{slices};
+  llvm::append_range(sliceRanges, columns);
   buildParallel(b, loc, sliceRanges, [&](OpBuilder &k, ValueRange ivs) {
     Value slice = ivs.front();
     Value first = k.create<arith::MulIOp>(loc, slice, k.create<arith::ConstantIndexOp>(loc, rowsPerSlice));
@@ -101,18 +110,50 @@ FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPe
                                        llvm::append_range(all, ivs.drop_front());
                                        f.create<scf::YieldOp>(l, emitReductionStep(f, l, reduction, all, acc[0]));
                                      });
-    k.create<memref::StoreOp>(loc, loop.getResult(0), partial, ivs);
+    SmallVector<Value> at(ivs.drop_front());
+    at.push_back(slice);
+    k.create<memref::StoreOp>(loc, loop.getResult(0), partial, at);
   });
-  // Kernel 2: the fill (or the output as it was), then the slices in order.
+  // Kernel 2 as a lane kernel: the fill, then a reduction of each column's
+  // partials (a row of `partial`).
   Value outBuffer = init->get();
+  if (fill && lanes > 1) {
+    MLIRContext *ctx = b.getContext();
+    int64_t dims = columnsRank + 1;
+    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(dims, ctx),
+                                AffineMap::getMultiDimIdentityMap(dims, ctx).getMajorSubMap(columnsRank)};
+    SmallVector<utils::IteratorType> kinds(columnsRank, utils::IteratorType::parallel);
+    kinds.push_back(utils::IteratorType::reduction);
+    auto newFill = b.create<linalg::FillOp>(loc, fill.getDpsInputOperand(0)->get(), outBuffer);
+    auto combineSlices = b.create<linalg::GenericOp>(
+        loc, TypeRange{}, ValueRange{partial}, ValueRange{outBuffer}, maps, kinds,
+        [&](OpBuilder &f, Location l, ValueRange args) {
+          f.create<linalg::YieldOp>(l, combine(f, l, combiner, args[1], args[0]));
+        });
+    SmallVector<linalg::LinalgOp> laneOps{cast<linalg::LinalgOp>(newFill.getOperation()),
+                                          cast<linalg::LinalgOp>(combineSlices.getOperation())};
+    if (!whyNotLaneKernel(laneOps, columnsRank)) {
+      if (failed(formLaneKernel(laneOps, columnsRank, lanes, collectives)))
+        return failure();
+      b.setInsertionPoint(reduction);
+      b.create<memref::DeallocOp>(loc, partial);
+      for (linalg::LinalgOp op : llvm::reverse(ops))
+        op->erase();
+      return true;
+    }
+    combineSlices->erase();
+    newFill->erase();
+  }
+  // Kernel 2, a thread per output element: the fill (or the output as it
+  // was), then the slices in order.
   buildParallel(b, loc, columns, [&](OpBuilder &k, ValueRange ivs) {
     Value start = fill ? fill.getDpsInputOperand(0)->get() : k.create<memref::LoadOp>(loc, outBuffer, ivs).getResult();
     auto loop = k.create<scf::ForOp>(loc, k.create<arith::ConstantIndexOp>(loc, 0),
                                      k.create<arith::ConstantIndexOp>(loc, slices),
                                      k.create<arith::ConstantIndexOp>(loc, 1), ValueRange{start},
                                      [&](OpBuilder &f, Location l, Value slice, ValueRange acc) {
-                                       SmallVector<Value> at{slice};
-                                       llvm::append_range(at, ivs);
+                                       SmallVector<Value> at(ivs);
+                                       at.push_back(slice);
                                        Value p = f.create<memref::LoadOp>(l, partial, at);
                                        f.create<scf::YieldOp>(l, combine(f, l, combiner, acc[0], p));
                                      });

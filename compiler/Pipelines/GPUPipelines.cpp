@@ -38,8 +38,15 @@ namespace gptc {
 
 /// Threads sharing a row of a rows group (a lane kernel): one warp.
 constexpr int64_t kWarpLanes = 32;
-/// Rows folded by one thread of a split reduction's first kernel.
-constexpr int64_t kRowsPerSlice = 256;
+/// Rows folded by one thread of a split reduction's first kernel: 64 makes
+/// the 6x6x384 GPT's bias gradients (16384 rows, 384 columns) 256 x 384
+/// threads, 384 blocks (at 256 rows per slice: 96 blocks, fewer than an
+/// H100's 132 SMs), and each output's 256 partials a warp's 8 per lane.
+constexpr int64_t kRowsPerSlice = 64;
+/// Tokens added by one thread of a split scatter-add (the embedding
+/// gradient): its last kernel adds every slice's table in order, one thread
+/// per table element, so slices stay long.
+constexpr int64_t kScatterTokensPerSlice = 256;
 
 void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, StringRef laneCollectives) {
   // Groups go before bufferization; their ops keep a tag saying which kernel
@@ -64,6 +71,7 @@ void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, String
   kernelLoops.lanes = kWarpLanes; // rows groups and full reductions: a warp per row
   kernelLoops.laneCollectives = laneCollectives.str();
   kernelLoops.rowsPerSlice = kRowsPerSlice; // bias gradients: slices of rows, then the slices
+  kernelLoops.scatterRowsPerSlice = kScatterTokensPerSlice;
   pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops(kernelLoops));
   pm.addNestedPass<func::FuncOp>(createGpuSinkHostScalars());
   // After the kernels are formed: a group's ops are one loop, so a buffer

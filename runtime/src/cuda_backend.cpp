@@ -228,7 +228,8 @@ void CudaBackend::release(CUdeviceptr address) {
   freeBlocks_[it->second].push_back(address);
 }
 
-void CudaBackend::run(void (*step)(void **), const std::vector<StepBuffer> &buffers) {
+void CudaBackend::run(void (*step)(void **), const std::vector<StepBuffer> &buffers,
+                      const std::function<void()> &whileRunning) {
   std::vector<void *> addresses;
   std::vector<CUdeviceptr> scratch;
   for (const StepBuffer &b : buffers) {
@@ -263,6 +264,8 @@ void CudaBackend::run(void (*step)(void **), const std::vector<StepBuffer> &buff
     std::swap(error, pendingError);
     throw CudaError(error);
   }
+  if (whileRunning)
+    whileRunning();
   driver_->synchronize();
   collectTimings();
   for (size_t i = 0; i < buffers.size(); ++i) {

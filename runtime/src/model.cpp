@@ -102,13 +102,16 @@ Model::~Model() {
   }
 }
 
-void Model::call(void (*step)(void **), const std::vector<StepBuffer> &buffers) {
+void Model::call(void (*step)(void **), const std::vector<StepBuffer> &buffers,
+                 const std::function<void()> &whileRunning) {
   if (cuda_)
-    return cuda_->run(step, buffers);
+    return cuda_->run(step, buffers, whileRunning);
   std::vector<void *> pointers;
   for (const StepBuffer &b : buffers)
     pointers.push_back(b.tensor->data());
   step(pointers.data());
+  if (whileRunning)
+    whileRunning();
 }
 
 void Model::weightsToHost() const {
@@ -341,7 +344,7 @@ static void fillHyper(Tensor &h, const Manifest &m, const Settings &s, int64_t s
     h.set(i, v[i]);
 }
 
-double Model::trainStep(const Settings &s, int64_t step, double lr) {
+double Model::trainStep(const Settings &s, int64_t step, double lr, const std::function<void()> &whileRunning) {
   if (nextParams_.empty()) {
     nextParams_ = params;
     nextState_ = state;
@@ -356,7 +359,7 @@ double Model::trainStep(const Settings &s, int64_t step, double lr) {
   buffers.push_back({&loss, BufferUse::Output});
   add(buffers, nextParams_, BufferUse::NewWeights);
   add(buffers, nextState_, BufferUse::NewWeights);
-  call(kBucketSteps[bucket_].trainStep, buffers);
+  call(kBucketSteps[bucket_].trainStep, buffers, whileRunning);
   std::swap(params, nextParams_);
   std::swap(state, nextState_);
   return loss.get(0);

@@ -132,6 +132,37 @@ TEST_F(CudaBackendTest, WeightsStayOnTheDeviceUntilAskedFor) {
   backend().forgetWeights();
 }
 
+// The host's work during a step (the next batch): after the step's launches
+// and GEMMs are queued, before the backend waits for the GPU and copies the
+// outputs down; the inputs' host tensors may be overwritten by then.
+void launchAndGemmStep(void **buffers) {
+  uint64_t args[1] = {uint64_t(address(buffers[0]))};
+  gptc_cuda_launch(0, 0, 1, 1, 1, 32, 1, 1, address(args), 1);
+  gptc_cuda_gemm_f32(address(buffers[0]), address(buffers[1]), address(buffers[2]), 1, 3, 5, 4, 0, 0, 0);
+}
+
+TEST_F(CudaBackendTest, HostWorkRunsWhileTheStepRuns) {
+  gptc::Tensor A = matrix(3, 4, 1), B = matrix(4, 5, -2), C(gptc::DType::F32, {3, 5});
+  std::vector<float> expected = product(A, B);
+  int launches = calls("cuLaunchKernel"), gemms = calls("cublasSgemm_v2"), waits = calls("cuCtxSynchronize"),
+      downloads = calls("cuMemcpyDtoH_v2");
+  bool ran = false;
+  backend().run(
+      launchAndGemmStep,
+      {{&A, gptc::BufferUse::Input}, {&B, gptc::BufferUse::Input}, {&C, gptc::BufferUse::Output}}, [&] {
+        ran = true;
+        EXPECT_EQ(calls("cuLaunchKernel") - launches, 1) << "the step's kernel was not queued before the host work";
+        EXPECT_EQ(calls("cublasSgemm_v2") - gemms, 1) << "the step's GEMM was not queued before the host work";
+        EXPECT_EQ(calls("cuCtxSynchronize"), waits) << "the backend waited for the GPU before the host work";
+        EXPECT_EQ(calls("cuMemcpyDtoH_v2"), downloads) << "an output came down before the host work";
+        A.fill(100); // the next batch, loaded into the input's host tensor
+        B.fill(-100);
+      });
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(calls("cuCtxSynchronize") - waits, 1);
+  EXPECT_EQ(values(C), expected) << "the step saw host tensors written during it";
+}
+
 // A temporary of the step (memref.alloc in compiled code), used, freed.
 void temporaryStep(void **buffers) {
   void *scratch = _mlir_memref_to_llvm_alloc(60);

@@ -278,6 +278,7 @@ CUresult cuStreamCreate(void **stream, unsigned) {
 }
 
 CUresult cuCtxSynchronize() {
+  logCall("cuCtxSynchronize");
   CUresult result = pendingError;
   pendingError = kSuccess;
   return result;

@@ -1,26 +1,52 @@
 // gptc-gpu-form-kernel-loops{rows-per-slice=N}: a reduction over many
 // leading rows (a bias gradient) is two kernels (compiler/GPU/SplitRowReductions.cpp).
 // RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops{rows-per-slice=256},canonicalize))' | FileCheck %s
+// With lanes (the GPU pipelines), the second kernel is a lane kernel when the
+// output is filled: a warp per column folds the column's partials.
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops{rows-per-slice=256 lanes=32},canonicalize))' | FileCheck %s --check-prefix=LANES
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops{rows-per-slice=256 lanes=32 lane-collectives=loops},canonicalize))' | FileCheck %s --check-prefix=LOOPS
 
 // [1000, 32] -> [32] with its fill: 4 slices of 256 rows (the last 232).
 // Kernel 1, one thread per (slice, column): the slice's rows from 0.0 into
-// a [4, 32] buffer. Kernel 2, one thread per column: the fill's value, then
-// the 4 partials in order. The buffer is freed after.
+// a [32, 4] buffer (column-major: a column's partials side by side). Kernel
+// 2, one thread per column: the fill's value, then the 4 partials in order.
+// The buffer is freed after.
 // CHECK-LABEL: func.func @bias_gradient
-// CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<4x32xf32>
+// CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<32x4xf32>
 // CHECK: scf.parallel (%[[S:.*]], %[[C:.*]]) = (%c0, %c0) to (%c4, %c32)
 // CHECK: %[[FIRST:.*]] = arith.muli %[[S]], %c256
 // CHECK: %[[END:.*]] = arith.minui %{{.*}}, %c1000
 // CHECK: scf.for %[[R:.*]] = %[[FIRST]] to %[[END]] step %c1 iter_args(%{{.*}} = %cst{{.*}})
 // CHECK: memref.load %{{.*}}[%[[R]], %[[C]]] : memref<1000x32xf32>
 // CHECK: arith.addf
-// CHECK: memref.store %{{.*}}, %[[PARTIAL]][%[[S]], %[[C]]]
+// CHECK: memref.store %{{.*}}, %[[PARTIAL]][%[[C]], %[[S]]]
 // CHECK: scf.parallel (%[[C2:.*]]) = (%c0) to (%c32)
 // CHECK: scf.for %[[S2:.*]] = %c0 to %c4 step %c1 iter_args(%{{.*}} = %cst
-// CHECK: memref.load %[[PARTIAL]][%[[S2]], %[[C2]]]
+// CHECK: memref.load %[[PARTIAL]][%[[C2]], %[[S2]]]
 // CHECK: memref.store %{{.*}}, %{{.*}}[%[[C2]]] : memref<32xf32>
 // CHECK: memref.dealloc %[[PARTIAL]]
 // CHECK-NOT: linalg.
+// The lane kernel: (column, lane) threads, lane l folding partials l, l + 32,
+// ... of its column from 0.0, five xor shuffles, then the fill.
+// LANES-LABEL: func.func @bias_gradient
+// LANES: %[[PARTIAL:.*]] = memref.alloc() : memref<32x4xf32>
+// LANES: memref.store %{{.*}}, %[[PARTIAL]][%[[C:.*]], %[[S:.*]]] : memref<32x4xf32>
+// LANES: scf.parallel (%[[COL:.*]], %[[LANE:.*]]) = (%c0, %c0) to (%c32, %c32)
+// LANES: scf.for %[[E:.*]] = %[[LANE]] to %c4 step %c32 iter_args(%{{.*}} = %cst)
+// LANES: memref.load %[[PARTIAL]][%[[COL]], %[[E]]]
+// LANES-COUNT-5: gpu.shuffle  xor
+// LANES: %[[TOTAL:.*]] = arith.addf %{{.*}}, %cst : f32
+// LANES: memref.store %[[TOTAL]], %{{.*}}[%[[COL]]] : memref<32xf32>
+// LANES: memref.dealloc %[[PARTIAL]]
+// LANES-NOT: linalg.
+// On a CPU (lane-collectives=loops): the lanes a loop, the partials a vector
+// combined in the butterfly's order.
+// LOOPS-LABEL: func.func @bias_gradient
+// LOOPS: scf.parallel (%{{.*}}) = (%c0) to (%c32)
+// LOOPS: scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<32xf32>)
+// LOOPS: vector.shuffle
+// LOOPS-NOT: gpu.shuffle
+// LOOPS: memref.dealloc
 func.func @bias_gradient(%g: memref<1000x32xf32>, %db: memref<32xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill {gptc.kernel = 7 : i64} ins(%zero : f32) outs(%db : memref<32xf32>)
@@ -35,14 +61,19 @@ func.func @bias_gradient(%g: memref<1000x32xf32>, %db: memref<32xf32>) {
 // -----
 
 // Two leading dimensions ([4, 300] rows = 1200, 5 slices), no fill: the
-// second kernel starts from the output as it was.
+// second kernel starts from the output as it was, one thread per column
+// (lanes or not).
 // CHECK-LABEL: func.func @accumulate_two_leading
-// CHECK: memref.alloc() : memref<5x16xf32>
+// CHECK: memref.alloc() : memref<16x5xf32>
 // CHECK: arith.remui %{{.*}}, %c300
 // CHECK: arith.divui %{{.*}}, %c300
 // CHECK: scf.parallel (%[[C:.*]]) = (%c0) to (%c16)
 // CHECK: %[[OLD:.*]] = memref.load %{{.*}}[%[[C]]] : memref<16xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %[[OLD]])
+// LANES-LABEL: func.func @accumulate_two_leading
+// LANES: scf.parallel (%[[C:.*]]) = (%c0) to (%c16)
+// LANES-NOT: gpu.shuffle
+// LANES: return
 func.func @accumulate_two_leading(%g: memref<4x300x16xf32>, %db: memref<16xf32>) {
   linalg.reduce ins(%g : memref<4x300x16xf32>) outs(%db : memref<16xf32>) dimensions = [0, 1] {gptc.kernel = 2 : i64}
     (%in: f32, %acc: f32) {
@@ -77,11 +108,11 @@ func.func @few_rows(%g: memref<512x32xf32>, %db: memref<32xf32>) {
 // 600 rows, and an elementwise member): the reductions are split into two
 // kernels each, the elementwise member is the foreach kernel left.
 // CHECK-LABEL: func.func @foreach_members
-// CHECK: memref.alloc() : memref<3x8xf32>
+// CHECK: memref.alloc() : memref<8x3xf32>
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c3, %c8)
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8)
 // CHECK: memref.dealloc
-// CHECK: memref.alloc() : memref<3x8xf32>
+// CHECK: memref.alloc() : memref<8x3xf32>
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c3, %c8)
 // CHECK: arith.mulf
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8)

@@ -21,6 +21,7 @@
 #include "gptc/tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,8 +55,13 @@ public:
 
   /// Calls `step` with the device copies of `buffers` (gptc/abi.h order),
   /// then waits for the GPU: a kernel's failure is reported here, naming the
-  /// last kernel launched.
-  void run(void (*step)(void **), const std::vector<StepBuffer> &buffers);
+  /// last kernel launched. `whileRunning` (if any) runs on the host after
+  /// the step's work is queued and before the wait, while the GPU computes
+  /// (the training loop prepares the next batch there); it must not touch
+  /// this call's Output or NewWeights tensors, and an Input's host tensor is
+  /// free again by then (uploads are done when they return).
+  void run(void (*step)(void **), const std::vector<StepBuffer> &buffers,
+           const std::function<void()> &whileRunning = nullptr);
   /// Copies every weight the GPU changed to its host tensor.
   void syncToHost();
   /// syncToHost, then marks every weight as changed on the host: each is

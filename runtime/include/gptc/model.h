@@ -9,6 +9,7 @@
 #include "gptc/tensor.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -78,8 +79,10 @@ public:
   int64_t bucket() const { return bucket_; }
   void selectBucket(int64_t k);
   /// One optimizer step (`step` counts from 0) at learning rate `lr`; returns
-  /// the loss before it.
-  double trainStep(const Settings &s, int64_t step, double lr);
+  /// the loss before it. `whileRunning` (if any) runs once the step's inputs
+  /// are taken: on the GPU while the step computes, on the CPU after it (the
+  /// training loop loads the next batch there).
+  double trainStep(const Settings &s, int64_t step, double lr, const std::function<void()> &whileRunning = nullptr);
   double trainStep(const Settings &s, int64_t step) { return trainStep(s, step, s.lr); }
   /// One optimizer step from gradients the caller computed (accumulated).
   void applyGrads(const std::vector<Tensor> &grads, const Settings &s, int64_t step, double lr);
@@ -97,7 +100,8 @@ public:
 private:
   /// Calls a step function on `buffers` (gptc/abi.h order), on the GPU
   /// through the backend.
-  void call(void (*step)(void **), const std::vector<StepBuffer> &buffers);
+  void call(void (*step)(void **), const std::vector<StepBuffer> &buffers,
+            const std::function<void()> &whileRunning = nullptr);
   CudaBackend *cuda_ = nullptr;
   // Params and state are double-buffered: a step reads one copy and writes the
   // other, then they swap.

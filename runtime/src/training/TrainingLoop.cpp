@@ -56,18 +56,35 @@ void accumulate(Tensor &dst, const Tensor &src, bool first) {
     dst.set(i, first ? src.get(i) : dst.get(i) + src.get(i));
 }
 
+/// Which step's batch the model's inputs hold, when the previous step loaded
+/// it ahead (-1: none).
+struct LoadedAhead {
+  int64_t step = -1;
+};
+
 /// One optimizer step: on one batch, or on the mean gradient of grad_accum
 /// micro-batches (step * K + k: the examples a K times larger batch would see).
 /// Each micro-batch draws its own dropout masks. Returns the mean loss; adds
-/// the items of the micro-batches to `items`.
+/// the items of the micro-batches to `items`. With `loadNext` (one batch per
+/// step), the batch of step + 1 is loaded while this step runs: on the GPU the
+/// host prepares it while the kernels compute (an Input is uploaded before the
+/// step's kernels are queued, so its host tensor is free by then).
 double trainOneStep(Model &model, BatchSource &source, const Settings &s, int64_t step, double lr,
-                    std::vector<Tensor> &grads, std::vector<Tensor> &sum, int64_t &items) {
+                    std::vector<Tensor> &grads, std::vector<Tensor> &sum, int64_t &items, LoadedAhead &ahead,
+                    bool loadNext) {
   int64_t K = s.gradAccum;
   if (K <= 1) {
-    source.loadTrainBatch(model, s, step);
+    if (ahead.step != step)
+      source.loadTrainBatch(model, s, step);
+    ahead.step = -1;
     items += source.batchItems(model);
     model.setDropout(dropoutSeed(s.seed, step), true);
-    return model.trainStep(s, step, lr);
+    if (!loadNext)
+      return model.trainStep(s, step, lr);
+    return model.trainStep(s, step, lr, [&] {
+      source.loadTrainBatch(model, s, step + 1);
+      ahead.step = step + 1;
+    });
   }
   if (sum.empty())
     for (const Tensor &p : model.params)
@@ -209,10 +226,15 @@ int runTraining(Model &model, BatchSource &source, Settings &s) {
 
   if (progress.step == 0 && total > 0 && source.evaluatesAt(0, s))
     evaluateAt(0);
+  LoadedAhead ahead;
   for (int64_t step = progress.step; step < total; ++step) {
     auto t0 = clock::now();
-    double loss =
-        trainOneStep(model, source, s, step, learningRateAt(s, step, total), grads, gradSum, trainedItems);
+    // The next batch is loaded during this step unless an evaluation (which
+    // loads batches of its own) comes between, or a length bucket would
+    // change under the running step.
+    bool loadNext = step + 1 < total && !source.evaluatesAt(step + 1, s) && model.buckets() == 1;
+    double loss = trainOneStep(model, source, s, step, learningRateAt(s, step, total), grads, gradSum, trainedItems,
+                               ahead, loadNext);
     double seconds = secondsSince(t0);
     trainSeconds += seconds;
     stepMs.push_back(1000 * seconds);
