@@ -161,32 +161,9 @@ run_profile() {
   say "profile of 30 gpt_char steps (with one evaluation batch), slowest first:"
   head -n 31 "$OUT/profile.txt" | sed 's/^profile: /    /'
   say "$(grep '^profile-total' "$OUT/profile.txt" | sed 's/^profile-total: //')"
-  say "by class (a kernel's class from its launch shape; names say only which step function it is in):"
-  $PY - "$OUT/profile.txt" <<'EOF'
-import re, sys
-classes = {}
-for line in open(sys.argv[1]):
-    if not line.startswith("profile: ") or line.startswith("profile: kernel"):
-        continue
-    m = re.match(r"profile: (.*?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)%$", line.rstrip())
-    if not m:
-        continue
-    name, calls, ms = m.group(1), int(m.group(2)), float(m.group(3))
-    if name.startswith("cublas gemm"):
-        cls = "cuBLAS GEMM" + (" (batched)" if " batch " in name else "")
-    else:
-        shape = re.search(r"<<<(\d+),(\d+),(\d+) x (\d+),(\d+),(\d+)>>>", name)
-        g = [int(x) for x in shape.groups()] if shape else [0] * 6
-        threads = g[0] * g[1] * g[2] * g[3] * g[4] * g[5]
-        cls = ("generated, 1 thread (scalar reductions, scatter-add)" if threads == 1 else
-               "generated, < 1024 threads" if threads < 1024 else "generated, >= 1024 threads")
-    c = classes.setdefault(cls, [0, 0, 0.0])
-    c[0] += 1; c[1] += calls; c[2] += ms
-total = sum(c[2] for c in classes.values()) or 1
-print("    %-56s %8s %8s %12s %7s" % ("class", "kernels", "calls", "total_ms", "share"))
-for cls, (k, calls, ms) in sorted(classes.items(), key=lambda kv: -kv[1][2]):
-    print("    %-56s %8d %8d %12.3f %6.2f%%" % (cls, k, calls, ms, 100 * ms / total))
-EOF
+  say "by class (the compiler's kind of each kernel, compiler/GPU/KernelTags.h; cuBLAS's GEMMs plain and batched;" \
+    "kernels: distinct kernels, or GEMM shapes):"
+  grep '^profile-class' "$OUT/profile.txt" | sed 's/^profile-class: /    /'
   PROFILE_MS="$(summary_field "$OUT/profile.log" median_ms_per_step)"
   say "profiled median ms/step: $PROFILE_MS (a timing event around every launch)"
 }

@@ -154,7 +154,16 @@ LogicalResult formKernel(SmallVector<linalg::LinalgOp> ops) {
   SmallVector<int64_t> ranges = rangesOf(first, kernelDims(first));
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return first->emitError("GPU kernels need static shapes");
-  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, ranges);
+  StringRef kernelClass = gptc::gpu::kKernelClassElementwise;
+  if (first->hasAttr(gptc::gpu::kKernelRowsAttr))
+    kernelClass = gptc::gpu::kKernelClassRows;
+  else if (ops.size() == 1 && isa<linalg::CopyOp>(first.getOperation()))
+    kernelClass = gptc::gpu::kKernelClassCopy;
+  else if (llvm::any_of(ops, [](linalg::LinalgOp op) { return op.getNumReductionLoops() > 0; }))
+    kernelClass = gptc::gpu::kKernelClassReduceThread;
+  if (ranges.empty())
+    kernelClass = gptc::gpu::kKernelClassOneThread;
+  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, ranges, kernelClass);
   SmallVector<Value> ivs; // none for a one-thread kernel
   if (!ranges.empty())
     ivs = loop.getInductionVars();
@@ -236,7 +245,7 @@ LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
   Operation *last = ops.back();
   OpBuilder b(last);
   Location loc = last->getLoc();
-  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, {total});
+  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, {total}, gptc::gpu::kKernelClassForeach);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   return emitForeachMembers(b, loc, loop.getInductionVars()[0], members, 0, members.size());
 }
@@ -287,16 +296,18 @@ bool splitScatterTokens(scf::ForOp outer, scf::ForOp inner, memref::StoreOp stor
   Value partial = b.create<memref::AllocOp>(loc, MemRefType::get({slices, rowsOut, columnsOut}, element));
   Value zero = b.create<arith::ConstantOp>(loc, element, b.getFloatAttr(element, 0.0));
   // Kernel 1: partial = 0.
-  b.create<scf::ParallelOp>(loc, ValueRange{index(0), index(0), index(0)},
-                            ValueRange{index(slices), index(rowsOut), index(columnsOut)},
-                            ValueRange{index(1), index(1), index(1)},
-                            [&](OpBuilder &k, Location l, ValueRange ivs) {
-                              k.create<memref::StoreOp>(l, zero, partial, ivs);
-                            });
+  auto zeroFill = b.create<scf::ParallelOp>(loc, ValueRange{index(0), index(0), index(0)},
+                                            ValueRange{index(slices), index(rowsOut), index(columnsOut)},
+                                            ValueRange{index(1), index(1), index(1)},
+                                            [&](OpBuilder &k, Location l, ValueRange ivs) {
+                                              k.create<memref::StoreOp>(l, zero, partial, ivs);
+                                            });
+  gptc::gpu::setKernelClass(zeroFill, gptc::gpu::kKernelClassScatter);
   // Kernel 2: each (slice, column) adds its slice's tokens in order.
   auto bySlice = b.create<scf::ParallelOp>(loc, ValueRange{index(0), inner.getLowerBound()},
                                            ValueRange{index(slices), inner.getUpperBound()},
                                            ValueRange{index(1), inner.getStep()});
+  gptc::gpu::setKernelClass(bySlice, gptc::gpu::kKernelClassScatter);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(bySlice.getBody()->getTerminator());
@@ -328,7 +339,7 @@ bool splitScatterTokens(scf::ForOp outer, scf::ForOp inner, memref::StoreOp stor
   }
   // Kernel 3: out = out + each slice, in order.
   Value outBuffer = store.getMemRef();
-  b.create<scf::ParallelOp>(
+  auto combineSlices = b.create<scf::ParallelOp>(
       loc, ValueRange{index(0), index(0)}, ValueRange{index(rowsOut), index(columnsOut)}, ValueRange{index(1), index(1)},
       [&](OpBuilder &k, Location l, ValueRange ivs) {
         Value start = k.create<memref::LoadOp>(l, outBuffer, ivs);
@@ -341,6 +352,7 @@ bool splitScatterTokens(scf::ForOp outer, scf::ForOp inner, memref::StoreOp stor
                                         });
         k.create<memref::StoreOp>(l, sum.getResult(0), outBuffer, ivs);
       });
+  gptc::gpu::setKernelClass(combineSlices, gptc::gpu::kKernelClassScatter);
   b.create<memref::DeallocOp>(loc, partial);
   outer->erase();
   return true;
@@ -396,6 +408,7 @@ bool parallelizeScatterColumns(scf::ForOp outer, int64_t tokensPerSlice) {
   Location loc = outer.getLoc();
   auto columns = b.create<scf::ParallelOp>(loc, ValueRange{inner.getLowerBound()}, ValueRange{inner.getUpperBound()},
                                            ValueRange{inner.getStep()});
+  gptc::gpu::setKernelClass(columns, gptc::gpu::kKernelClassScatter);
   b.setInsertionPoint(columns.getBody()->getTerminator());
   auto rows = b.create<scf::ForOp>(loc, outer.getLowerBound(), outer.getUpperBound(), outer.getStep());
   IRMapping map;
@@ -414,7 +427,7 @@ bool parallelizeScatterColumns(scf::ForOp outer, int64_t tokensPerSlice) {
 /// Moves `op` into a new one-thread kernel at its place.
 void wrapInOneThreadKernel(Operation *op) {
   OpBuilder b(op);
-  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, op->getLoc(), {});
+  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, op->getLoc(), {}, gptc::gpu::kKernelClassOneThread);
   op->moveBefore(loop.getBody()->getTerminator());
 }
 

@@ -2,6 +2,7 @@
 // SplitRowReductions.cpp): a linalg reduction's combiner, its body at given
 // indices, index arithmetic.
 #include "compiler/GPU/KernelCode.h"
+#include "compiler/GPU/KernelTags.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -102,7 +103,11 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear, ArrayRe
   return ivs;
 }
 
-scf::ParallelOp createKernelLoop(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges) {
+void setKernelClass(Operation *loop, StringRef kernelClass) {
+  loop->setAttr(kKernelClassAttr, StringAttr::get(loop->getContext(), kernelClass));
+}
+
+scf::ParallelOp createKernelLoop(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges, StringRef kernelClass) {
   SmallVector<int64_t> trips(ranges);
   if (trips.empty()) // no parallel dimension: one thread
     trips.push_back(1);
@@ -110,7 +115,9 @@ scf::ParallelOp createKernelLoop(OpBuilder &b, Location loc, ArrayRef<int64_t> r
   SmallVector<Value> lower(trips.size(), zero), steps(trips.size(), one), upper;
   for (int64_t t : trips)
     upper.push_back(b.create<arith::ConstantIndexOp>(loc, t));
-  return b.create<scf::ParallelOp>(loc, lower, upper, steps);
+  auto loop = b.create<scf::ParallelOp>(loc, lower, upper, steps);
+  setKernelClass(loop, kernelClass);
+  return loop;
 }
 
 } // namespace gptc::gpu

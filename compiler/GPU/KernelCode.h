@@ -35,8 +35,13 @@ llvm::SmallVector<mlir::Value> delinearize(mlir::OpBuilder &b, mlir::Location lo
                                            llvm::ArrayRef<int64_t> extents);
 
 /// A kernel loop: an scf.parallel from 0 over `ranges`, step 1 (one
-/// iteration when `ranges` is empty: a one-thread kernel).
-mlir::scf::ParallelOp createKernelLoop(mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<int64_t> ranges);
+/// iteration when `ranges` is empty: a one-thread kernel), of class
+/// `kernelClass` (KernelTags.h).
+mlir::scf::ParallelOp createKernelLoop(mlir::OpBuilder &b, mlir::Location loc, llvm::ArrayRef<int64_t> ranges,
+                                       llvm::StringRef kernelClass);
+
+/// Marks `loop` as a kernel of class `kernelClass` (KernelTags.h).
+void setKernelClass(mlir::Operation *loop, llvm::StringRef kernelClass);
 
 } // namespace gptc::gpu
 

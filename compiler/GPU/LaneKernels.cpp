@@ -32,6 +32,7 @@
 // butterfly's order (LaneCollectives::Loops): the same results, bit for bit.
 #include "compiler/GPU/LaneKernels.h"
 #include "compiler/GPU/KernelCode.h"
+#include "compiler/GPU/KernelTags.h"
 #include "compiler/Support/Buffers.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -236,7 +237,7 @@ std::optional<std::string> whyNotLaneKernel(ArrayRef<linalg::LinalgOp> ops, int6
 }
 
 LogicalResult formLaneKernel(ArrayRef<linalg::LinalgOp> ops, int64_t rows, int64_t lanes,
-                             LaneCollectives collectives) {
+                             LaneCollectives collectives, StringRef kernelClass) {
   SmallVector<LaneOp> laneOps;
   if (auto why = classify(ops, rows, laneOps))
     return ops.front()->emitError("not a lane kernel: ") << *why;
@@ -249,7 +250,9 @@ LogicalResult formLaneKernel(ArrayRef<linalg::LinalgOp> ops, int64_t rows, int64
   SmallVector<int64_t> ranges(rowRanges);
   if (shuffle)
     ranges.push_back(lanes);
-  scf::ParallelOp loop = createKernelLoop(b, loc, ranges);
+  if (kernelClass.empty())
+    kernelClass = rows > 0 ? kKernelClassRowsWarp : kKernelClassReduceWarp;
+  scf::ParallelOp loop = createKernelLoop(b, loc, ranges, kernelClass);
   SmallVector<Value> rowIvs(llvm::ArrayRef(loop.getInductionVars()).take_front(rows));
   b.setInsertionPoint(loop.getBody()->getTerminator());
   // Shuffle: the lane is the loop's last dimension. Loops: a loop per op.

@@ -28,9 +28,11 @@ enum class LaneCollectives {
 std::optional<std::string> whyNotLaneKernel(llvm::ArrayRef<mlir::linalg::LinalgOp> ops, int64_t rows);
 
 /// Rebuilds `ops` as one scf.parallel over the rows and (Shuffle) the lanes,
-/// at the position of the last op, and erases them.
+/// at the position of the last op, and erases them. The kernel's class
+/// (KernelTags.h) is `kernelClass`, or by default rows_warp (rows > 0) or
+/// reduce_warp.
 mlir::LogicalResult formLaneKernel(llvm::ArrayRef<mlir::linalg::LinalgOp> ops, int64_t rows, int64_t lanes,
-                                   LaneCollectives collectives);
+                                   LaneCollectives collectives, llvm::StringRef kernelClass = "");
 
 } // namespace gptc::gpu
 

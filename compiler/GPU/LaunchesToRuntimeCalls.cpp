@@ -18,9 +18,11 @@
 // whose PTX the runtime loaded as that module. The kernels take bare pointers
 // (convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv}), so a buffer's
 // parameter is its aligned address; that needs an identity layout, checked
-// here. The PTX and the kernel names (one per line, by number) go to the
-// module attributes gptc.cuda_ptx and gptc.cuda_kernels, exported by
+// here. The PTX and the kernel names (one per line, by number, each followed
+// by a tab and its class when its launch has one: gptc.kernel_class) go to
+// the module attributes gptc.cuda_ptx and gptc.cuda_kernels, exported by
 // gptc-emit-entry-points.
+#include "compiler/GPU/KernelTags.h"
 #include "compiler/GPU/PTX.h"
 #include "compiler/Passes.h"
 
@@ -81,8 +83,12 @@ struct GpuLaunchesToRuntimeCallsPass : gptc::impl::GpuLaunchesToRuntimeCallsBase
       }
       StringRef name = launch.getKernelName().getValue();
       auto [it, inserted] = kernelNumbers.try_emplace(name, (int64_t)kernelNumbers.size());
-      if (inserted)
-        kernelNames += name.str() + "\n";
+      if (inserted) { // one line per kernel: its name, a tab and its class when it has one
+        kernelNames += name.str();
+        if (auto kernelClass = launch->getAttrOfType<StringAttr>(gptc::gpu::kKernelClassAttr))
+          kernelNames += "\t" + kernelClass.getValue().str();
+        kernelNames += "\n";
+      }
 
       OpBuilder b(launch);
       Location loc = launch.getLoc();

@@ -15,9 +15,13 @@
 //   * the tile loop's last three dimensions are blocks x, y, z; leading
 //     dimensions beyond three run as a loop in every thread.
 //
+// The kernels' classes (gptc.kernel_class, KernelTags.h) are listed in order
+// on the function (gptc.kernel_classes) for gptc-gpu-merge-kernel-modules.
+//
 // Tiles need not divide the loop: with no-min-max-bounds the tile loop stays
 // full size and an scf.if guards the body. (An affine.min bound would make
 // convert-parallel-loops-to-gpu leave the loop on the host, silently.)
+#include "compiler/GPU/KernelTags.h"
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -92,6 +96,15 @@ struct GpuMapKernelLoopsPass : gptc::impl::GpuMapKernelLoopsBase<GpuMapKernelLoo
     if (func.isExternal())
       return;
     SmallVector<scf::ParallelOp> kernels(func.getBody().front().getOps<scf::ParallelOp>());
+    // Each kernel's class, in order, for gptc-gpu-merge-kernel-modules to
+    // put on its launch (the gpu.launch made of the loop keeps no attribute).
+    SmallVector<Attribute> classes;
+    for (scf::ParallelOp kernel : kernels) {
+      auto kernelClass = kernel->getAttrOfType<StringAttr>(gptc::gpu::kKernelClassAttr);
+      classes.push_back(kernelClass ? kernelClass : StringAttr::get(func.getContext(), "kernel"));
+    }
+    if (!kernels.empty())
+      func->setAttr(gptc::gpu::kKernelClassesAttr, ArrayAttr::get(func.getContext(), classes));
     for (scf::ParallelOp kernel : kernels) {
       SmallVector<scf::ParallelOp> nested;
       kernel.getBody()->walk([&](scf::ParallelOp inner) { nested.push_back(inner); });

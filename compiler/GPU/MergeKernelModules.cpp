@@ -8,10 +8,14 @@
 // (FUNCTION_kernel, FUNCTION_kernel_0, ...; the kernel in each is always
 // FUNCTION_kernel), so each kernel takes its module's name. A constant
 // global several kernels read (gptc-gpu-sink-constant-globals) was copied
-// into each of their modules: the merged module keeps one copy.
+// into each of their modules: the merged module keeps one copy. Each launch
+// takes its kernel's class (gptc.kernel_class) from its function's list
+// (gptc.kernel_classes, gptc-gpu-map-kernel-loops), whose entries are the
+// function's kernels in the order of their launches.
 #include "compiler/GPU/KernelTags.h"
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
@@ -53,6 +57,21 @@ struct GpuMergeKernelModulesPass : gptc::impl::GpuMergeKernelModulesBase<GpuMerg
       launch.setKernelAttr(SymbolRefAttr::get(ctx, gptc::gpu::kKernelModuleName,
                                               {FlatSymbolRefAttr::get(ctx, launch.getKernelModuleName())}));
     });
+    for (func::FuncOp func : module.getOps<func::FuncOp>()) {
+      auto classes = func->getAttrOfType<ArrayAttr>(gptc::gpu::kKernelClassesAttr);
+      if (!classes)
+        continue;
+      func->removeAttr(gptc::gpu::kKernelClassesAttr);
+      SmallVector<gpu::LaunchFuncOp> launches;
+      func.walk([&](gpu::LaunchFuncOp launch) { launches.push_back(launch); });
+      if (launches.size() != classes.size()) {
+        func.emitError("gptc-gpu-merge-kernel-modules: ")
+            << launches.size() << " launches for " << classes.size() << " kernel loops";
+        return signalPassFailure();
+      }
+      for (auto [launch, kernelClass] : llvm::zip(launches, classes))
+        launch->setAttr(gptc::gpu::kKernelClassAttr, kernelClass);
+    }
   }
 };
 

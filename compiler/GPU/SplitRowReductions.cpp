@@ -21,6 +21,7 @@
 // the one-thread loop's by reassociation only (add, mul, max, min).
 #include "compiler/GPU/SplitRowReductions.h"
 #include "compiler/GPU/KernelCode.h"
+#include "compiler/GPU/KernelTags.h"
 #include "compiler/GPU/LaneKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,9 +34,9 @@ namespace gptc::gpu {
 namespace {
 
 /// A kernel loop over `ranges` at `b` with `body(ivs)` inside.
-void buildParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges,
+void buildParallel(OpBuilder &b, Location loc, ArrayRef<int64_t> ranges, StringRef kernelClass,
                    function_ref<void(OpBuilder &, ValueRange)> body) {
-  scf::ParallelOp loop = createKernelLoop(b, loc, ranges);
+  scf::ParallelOp loop = createKernelLoop(b, loc, ranges, kernelClass);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   body(b, loop.getInductionVars());
@@ -97,7 +98,7 @@ FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPe
   // columns), the columns last (contiguous in the rows read).
   SmallVector<int64_t> sliceRanges{slices};
   llvm::append_range(sliceRanges, columns);
-  buildParallel(b, loc, sliceRanges, [&](OpBuilder &k, ValueRange ivs) {
+  buildParallel(b, loc, sliceRanges, kKernelClassReduceSlices, [&](OpBuilder &k, ValueRange ivs) {
     Value slice = ivs.front();
     Value first = k.create<arith::MulIOp>(loc, slice, k.create<arith::ConstantIndexOp>(loc, rowsPerSlice));
     Value end = k.create<arith::MinUIOp>(
@@ -133,7 +134,7 @@ FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPe
     SmallVector<linalg::LinalgOp> laneOps{cast<linalg::LinalgOp>(newFill.getOperation()),
                                           cast<linalg::LinalgOp>(combineSlices.getOperation())};
     if (!whyNotLaneKernel(laneOps, columnsRank)) {
-      if (failed(formLaneKernel(laneOps, columnsRank, lanes, collectives)))
+      if (failed(formLaneKernel(laneOps, columnsRank, lanes, collectives, kKernelClassReduceCombine)))
         return failure();
       b.setInsertionPoint(reduction);
       b.create<memref::DeallocOp>(loc, partial);
@@ -146,7 +147,7 @@ FailureOr<bool> splitRowReduction(ArrayRef<linalg::LinalgOp> ops, int64_t rowsPe
   }
   // Kernel 2, a thread per output element: the fill (or the output as it
   // was), then the slices in order.
-  buildParallel(b, loc, columns, [&](OpBuilder &k, ValueRange ivs) {
+  buildParallel(b, loc, columns, kKernelClassReduceCombine, [&](OpBuilder &k, ValueRange ivs) {
     Value start = fill ? fill.getDpsInputOperand(0)->get() : k.create<memref::LoadOp>(loc, outBuffer, ivs).getResult();
     auto loop = k.create<scf::ForOp>(loc, k.create<arith::ConstantIndexOp>(loc, 0),
                                      k.create<arith::ConstantIndexOp>(loc, slices),

@@ -103,16 +103,20 @@ void CudaBackend::loadModules() {
       continue;
     CUmodule loaded = driver_->loadModule(compiled.ptx, module.name);
     std::istringstream names(compiled.kernels);
-    for (std::string name; std::getline(names, name);) {
+    for (std::string line; std::getline(names, line);) { // NAME or NAME<tab>CLASS
+      size_t tab = line.find('\t');
+      std::string name = line.substr(0, tab);
       module.kernels.push_back(driver_->function(loaded, name));
       module.kernelNames.push_back(name);
+      module.kernelClasses.push_back(tab == std::string::npos ? "kernel" : line.substr(tab + 1));
     }
   }
   if (modules_[0].kernels.empty())
     throw CudaError("this executable has no GPU kernels (gptc_cuda_ptx): was the model compiled with --target=cuda?");
 }
 
-template <typename Queue> void CudaBackend::timed(const std::string &name, Queue queue) {
+template <typename Queue>
+void CudaBackend::timed(const std::string &name, const std::string &kind, Queue queue) {
   if (!profiling_) {
     queue();
     return;
@@ -124,7 +128,7 @@ template <typename Queue> void CudaBackend::timed(const std::string &name, Queue
     spareEvents_.pop_back();
     return e;
   };
-  PendingTiming timing{name, event(), event()};
+  PendingTiming timing{name, kind, event(), event()};
   driver_->recordEvent(timing.start, nullptr);
   queue();
   driver_->recordEvent(timing.end, nullptr);
@@ -134,6 +138,7 @@ template <typename Queue> void CudaBackend::timed(const std::string &name, Queue
 void CudaBackend::collectTimings() {
   for (const PendingTiming &t : pending_) {
     KernelTime &time = profile_[t.name];
+    time.kind = t.kind;
     ++time.calls;
     time.milliseconds += driver_->elapsedMilliseconds(t.start, t.end);
     spareEvents_.push_back(t.start);
@@ -168,6 +173,26 @@ void CudaBackend::printProfile() const {
                  time.milliseconds, 1000 * time.milliseconds / time.calls,
                  100 * time.milliseconds / std::max(kernels + gemms, 1e-9));
   std::fprintf(out, "profile-total: generated_kernels_ms %.3f cublas_ms %.3f\n", kernels, gemms);
+  // By class: the kinds of generated kernel (compiler/GPU/KernelTags.h) and
+  // cuBLAS's plain and batched GEMMs, the most time first.
+  struct ClassTime {
+    int64_t rows = 0, calls = 0;
+    double milliseconds = 0;
+  };
+  std::map<std::string, ClassTime> byClass;
+  for (const auto &[name, time] : rows) {
+    ClassTime &c = byClass[time.kind];
+    ++c.rows;
+    c.calls += time.calls;
+    c.milliseconds += time.milliseconds;
+  }
+  std::vector<std::pair<std::string, ClassTime>> classes(byClass.begin(), byClass.end());
+  std::sort(classes.begin(), classes.end(),
+            [](const auto &a, const auto &b) { return a.second.milliseconds > b.second.milliseconds; });
+  std::fprintf(out, "profile-class: %-24s %8s %8s %12s %7s\n", "class", "kernels", "calls", "total_ms", "share");
+  for (const auto &[kind, time] : classes)
+    std::fprintf(out, "profile-class: %-24s %8lld %8lld %12.3f %6.2f%%\n", kind.c_str(), (long long)time.rows,
+                 (long long)time.calls, time.milliseconds, 100 * time.milliseconds / std::max(kernels + gemms, 1e-9));
   if (!toStderr)
     std::fclose(out);
 }
@@ -315,7 +340,7 @@ void CudaBackend::launch(int64_t module, int64_t kernel, const unsigned grid[3],
     timed(name + " <<<" + std::to_string(grid[0]) + "," + std::to_string(grid[1]) + "," + std::to_string(grid[2]) +
               " x " + std::to_string(block[0]) + "," + std::to_string(block[1]) + "," + std::to_string(block[2]) +
               ">>>",
-          queue);
+          m.kernelClasses[kernel], queue);
   else
     queue();
   if (syncEachLaunch_) // a fault is then reported with the kernel that caused it
@@ -331,7 +356,7 @@ void CudaBackend::gemm(GemmMath math, CUdeviceptr a, CUdeviceptr b, CUdeviceptr 
   std::string name = std::string("cublas gemm ") + type + std::to_string(m) + "x" + std::to_string(n) + "x" +
                      std::to_string(k) + (batch > 1 ? " batch " + std::to_string(batch) : "") +
                      (transposeA ? " tA" : "") + (transposeB ? " tB" : "") + (accumulate ? " acc" : "");
-  timed(name, [&] {
+  timed(name, batch > 1 ? "cublas_batched_gemm" : "cublas_gemm", [&] {
     double beta = accumulate ? 1 : 0;
     if (math == GemmMath::BF16 && batch == 1)
       cublas_->gemmEx(cublasHandle_, ta, tb, int(m), int(n), int(k), 1.0f, a, DataType::F32, lda, b, DataType::F32,

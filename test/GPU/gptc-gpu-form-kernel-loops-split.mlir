@@ -20,10 +20,12 @@
 // CHECK: memref.load %{{.*}}[%[[R]], %[[C]]] : memref<1000x32xf32>
 // CHECK: arith.addf
 // CHECK: memref.store %{{.*}}, %[[PARTIAL]][%[[C]], %[[S]]]
+// CHECK: } {gptc.kernel_class = "reduce_slices"}
 // CHECK: scf.parallel (%[[C2:.*]]) = (%c0) to (%c32)
 // CHECK: scf.for %[[S2:.*]] = %c0 to %c4 step %c1 iter_args(%{{.*}} = %cst
 // CHECK: memref.load %[[PARTIAL]][%[[C2]], %[[S2]]]
 // CHECK: memref.store %{{.*}}, %{{.*}}[%[[C2]]] : memref<32xf32>
+// CHECK: } {gptc.kernel_class = "reduce_combine"}
 // CHECK: memref.dealloc %[[PARTIAL]]
 // CHECK-NOT: linalg.
 // The lane kernel: (column, lane) threads, lane l folding partials l, l + 32,
@@ -37,6 +39,7 @@
 // LANES-COUNT-5: gpu.shuffle  xor
 // LANES: %[[TOTAL:.*]] = arith.addf %{{.*}}, %cst : f32
 // LANES: memref.store %[[TOTAL]], %{{.*}}[%[[COL]]] : memref<32xf32>
+// LANES: } {gptc.kernel_class = "reduce_combine"}
 // LANES: memref.dealloc %[[PARTIAL]]
 // LANES-NOT: linalg.
 // On a CPU (lane-collectives=loops): the lanes a loop, the partials a vector
@@ -173,6 +176,7 @@ func.func @foreach_members(%g: memref<600x8xf32>, %x: memref<600x8xf32>, %db: me
 // CHECK: memref.load %{{.*}}[%[[V]], %[[J2]]] : memref<65x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1
 // CHECK: memref.store %{{.*}}, %{{.*}}[%[[V]], %[[J2]]] : memref<65x32xf32>
+// CHECK: } {gptc.kernel_class = "scatter"}
 // CHECK: memref.dealloc %[[PARTIAL]]
 func.func @scatter_add(%idx: memref<600xi32>, %out: memref<65x32xf32>, %upd: memref<600x32xf32>) {
   %c0 = arith.constant 0 : index

@@ -18,6 +18,7 @@
 // CHECK: memref.load %[[MAX]][%[[ROW]]]
 // CHECK: math.exp
 // CHECK: scf.reduce
+// CHECK-NEXT: } {gptc.kernel_class = "rows"}
 // CHECK-NOT: linalg.
 // CHECK: return
 #map = affine_map<(d0, d1) -> (d0, d1)>
@@ -50,6 +51,7 @@ func.func @rows_group(%x: memref<4x16xf32>, %max: memref<4xf32>, %y: memref<4x16
 // CHECK: memref.store %{{.*}}, %{{.*}}[%[[COL]]]
 // CHECK: scf.for %[[ROW:.*]] =
 // CHECK: memref.load %{{.*}}[%[[ROW]], %[[COL]]]
+// CHECK: } {gptc.kernel_class = "reduce_thread"}
 // CHECK-NOT: scf.parallel
 // CHECK: return
 func.func @column_sum(%g: memref<8x32xf32>, %db: memref<32xf32>) {

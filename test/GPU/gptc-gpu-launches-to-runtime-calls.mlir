@@ -2,9 +2,10 @@
 
 // Each launch becomes a call of the runtime's gptc_cuda_launch with the
 // kernel's number (first launch order), the grid, the block, and a stack
-// array of the buffers' addresses; the PTX and the kernel names become
-// module attributes, the gpu.binary goes.
-// CHECK: module attributes {gptc.cuda_kernels = "step_kernel_1\0Astep_kernel_0\0A", gptc.cuda_ptx = "// ptx\0A.visible .entry step_kernel_0\0A"}
+// array of the buffers' addresses; the PTX and the kernel names (each with a
+// tab and its class when its launch has one) become module attributes, the
+// gpu.binary goes.
+// CHECK: module attributes {gptc.cuda_kernels = "step_kernel_1\09rows_warp\0Astep_kernel_0\0A", gptc.cuda_ptx = "// ptx\0A.visible .entry step_kernel_0\0A"}
 // CHECK: func.func private @gptc_cuda_launch(index, index, index, index, index, index, index, index, index, index)
 // CHECK-LABEL: func.func @step(
 // CHECK-SAME: %[[A:.*]]: memref<32xf32>, %[[B:.*]]: memref<4x8xf32>)
@@ -25,7 +26,7 @@ module attributes {gpu.container_module} {
     %c2 = arith.constant 2 : index
     %c32 = arith.constant 32 : index
     %c128 = arith.constant 128 : index
-    gpu.launch_func @gptc_kernels::@step_kernel_1 blocks in (%c2, %c1, %c1) threads in (%c128, %c1, %c1) args(%b : memref<4x8xf32>, %a : memref<32xf32>)
+    gpu.launch_func @gptc_kernels::@step_kernel_1 blocks in (%c2, %c1, %c1) threads in (%c128, %c1, %c1) args(%b : memref<4x8xf32>, %a : memref<32xf32>) {gptc.kernel_class = "rows_warp"}
     gpu.launch_func @gptc_kernels::@step_kernel_0 blocks in (%c1, %c1, %c1) threads in (%c32, %c1, %c1) args(%a : memref<32xf32>)
     gpu.launch_func @gptc_kernels::@step_kernel_1 blocks in (%c2, %c1, %c1) threads in (%c128, %c1, %c1) args(%b : memref<4x8xf32>, %a : memref<32xf32>)
     return

@@ -3,7 +3,10 @@
 // [10, 30]: threads x along the 30 (32 threads), y along the 10 (256 / 32 =
 // 8 threads, 2 blocks); no min/max bounds, a guard instead; the block loop's
 // last dimension is block x, the thread loop's is thread x.
+// The kernels' classes, in order, go to the function for
+// gptc-gpu-merge-kernel-modules (a loop with none: "kernel").
 // CHECK-LABEL: func.func @two_dims
+// CHECK-SAME: attributes {gptc.kernel_classes = ["elementwise", "kernel"]}
 // CHECK-DAG: %[[TY:.*]] = arith.muli %c1, %c8 : index
 // CHECK-DAG: %[[TX:.*]] = arith.muli %c1, %c32 : index
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c10, %c30) step (%[[TY]], %[[TX]])
@@ -20,6 +23,9 @@ func.func @two_dims(%a: memref<10x30xf32>) {
   %zero = arith.constant 0.0 : f32
   scf.parallel (%i, %j) = (%c0, %c0) to (%c10, %c30) step (%c1, %c1) {
     memref.store %zero, %a[%i, %j] : memref<10x30xf32>
+  } {gptc.kernel_class = "elementwise"}
+  scf.parallel (%i) = (%c0) to (%c10) step (%c1) {
+    memref.store %zero, %a[%i, %c0] : memref<10x30xf32>
   }
   return
 }

@@ -212,7 +212,9 @@ inline std::string bucketSuffix(int64_t k) { return k == 0 ? "" : "_" + std::to_
 inline constexpr const char *kManifestSymbol = "gptc_manifest";
 /// A model compiled for the GPU (--target=cuda) also exports, per bucket with
 /// its suffix, its kernels' PTX (NUL-terminated) and their names, one per line
-/// in the order of their numbers in gptc_cuda_launch calls (gptc/abi.h).
+/// in the order of their numbers in gptc_cuda_launch calls (gptc/abi.h), each
+/// name optionally followed by a tab and the kernel's class (the kind of
+/// kernel: elementwise, rows_warp, ...; docs/gpu.md), which the profile sums by.
 inline constexpr const char *kCudaPtxSymbol = "gptc_cuda_ptx";
 inline constexpr const char *kCudaKernelsSymbol = "gptc_cuda_kernels";
 /// The step functions of a model with dropout take this i64/float pair after

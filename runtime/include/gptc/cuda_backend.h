@@ -88,8 +88,9 @@ public:
 private:
   CudaBackend();
   void loadModules();
-  /// Times the GPU work queued by `queue` when profiling.
-  template <typename Queue> void timed(const std::string &name, Queue queue);
+  /// Times the GPU work queued by `queue` when profiling, as a row `name` of
+  /// the profile in class `kind` (a kernel's class, or cuBLAS's).
+  template <typename Queue> void timed(const std::string &name, const std::string &kind, Queue queue);
   void collectTimings();
   void printProfile() const;
   void freeEverything();
@@ -97,6 +98,7 @@ private:
   struct Module {
     std::string name;
     std::vector<std::string> kernelNames;
+    std::vector<std::string> kernelClasses; // "kernel" where the executable names none
     std::vector<CUfunction> kernels;
   };
   enum class Freshness { Same, HostNewer, DeviceNewer };
@@ -106,10 +108,11 @@ private:
     Freshness freshness;
   };
   struct PendingTiming {
-    std::string name;
+    std::string name, kind;
     CUevent start, end;
   };
   struct KernelTime {
+    std::string kind;
     int64_t calls = 0;
     double milliseconds = 0;
   };
