@@ -12,8 +12,14 @@
 //   * a block has up to block-size threads: the last dimension takes up to
 //     all of them (a power of two covering it), the one before takes what is
 //     left, then the third: a [rows, 10] loop gets 16 x 16 threads, not 16;
-//   * the tile loop's last three dimensions are blocks x, y, z; leading
-//     dimensions beyond three run as a loop in every thread.
+//   * a loop of more than three dimensions first has its leading ones
+//     merged into one (delinearised in the body), so that every dimension
+//     is spread over the grid: attention's softmax over [B, H, T] rows of T
+//     was a grid of H x T/8 blocks, each thread looping over the B batch
+//     entries (6 x 32 blocks for nanoGPT's 64 x 6 x 256 x 256);
+//   * the tile loop's three dimensions are blocks x, y, z (x the last). A
+//     grid of more than 65535 blocks along y or z (the driver's limit there)
+//     is made one-dimensional instead: the whole loop merged into x.
 //
 // The kernels' classes (gptc.kernel_class, KernelTags.h) are listed in order
 // on the function (gptc.kernel_classes) for gptc-gpu-merge-kernel-modules.
@@ -21,9 +27,11 @@
 // Tiles need not divide the loop: with no-min-max-bounds the tile loop stays
 // full size and an scf.if guards the body. (An affine.min bound would make
 // convert-parallel-loops-to-gpu leave the loop on the host, silently.)
+#include "compiler/GPU/KernelCode.h"
 #include "compiler/GPU/KernelTags.h"
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -55,11 +63,62 @@ void makeSequential(scf::ParallelOp loop) {
   loop->erase();
 }
 
+/// `loop` with its dimensions [0, rank - keep) merged into one (the first),
+/// the last `keep` as they were: the merged induction variable is
+/// delinearised (row-major) into the old ones at the start of the body.
+scf::ParallelOp mergeLeadingDims(scf::ParallelOp loop, ArrayRef<int64_t> trips, int64_t keep) {
+  int64_t rank = (int64_t)trips.size(), merged = rank - keep;
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  auto index = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  int64_t mergedTrips = 1;
+  for (int64_t d = 0; d < merged; ++d)
+    mergedTrips *= trips[d];
+  SmallVector<Value> lower{index(0)}, upper{index(mergedTrips)}, steps{index(1)};
+  for (int64_t d = merged; d < rank; ++d) {
+    lower.push_back(index(0));
+    upper.push_back(index(trips[d]));
+    steps.push_back(index(1));
+  }
+  auto collapsed = b.create<scf::ParallelOp>(loc, lower, upper, steps);
+  collapsed->setDiscardableAttrs(loop->getDiscardableAttrDictionary());
+  OpBuilder body = OpBuilder::atBlockBegin(collapsed.getBody());
+  SmallVector<Value> newIvs = collapsed.getInductionVars();
+  SmallVector<Value> oldIvs = gptc::gpu::delinearize(body, loc, newIvs.front(), trips.take_front(merged));
+  llvm::append_range(oldIvs, ArrayRef<Value>(newIvs).drop_front());
+  IRMapping map;
+  for (auto [old, now, lo] : llvm::zip(loop.getInductionVars(), oldIvs, loop.getLowerBound())) {
+    std::optional<int64_t> l = getConstantIntValue(lo);
+    map.map(old, l && *l == 0 ? now : body.create<arith::AddIOp>(loc, now, lo).getResult());
+  }
+  for (Operation &op : loop.getBody()->without_terminator())
+    body.clone(op, map);
+  loop->erase();
+  return collapsed;
+}
+
 int64_t powerOfTwoAtLeast(int64_t n) {
   int64_t p = 1;
   while (p < n)
     p *= 2;
   return p;
+}
+
+int64_t product(ArrayRef<int64_t> extents) {
+  int64_t p = 1;
+  for (int64_t e : extents)
+    p *= e;
+  return p;
+}
+
+/// Whether blocks of `tile` over `trips` (at most three dimensions, the last
+/// on x) need more than the driver's 65535 blocks along y or z.
+bool exceedsGridLimits(ArrayRef<int64_t> trips, ArrayRef<int64_t> tile) {
+  constexpr int64_t kMaxGridYZ = 65535;
+  for (int64_t d = 0; d + 1 < (int64_t)trips.size(); ++d)
+    if ((trips[d] + tile[d] - 1) / tile[d] > kMaxGridYZ)
+      return true;
+  return false;
 }
 
 /// Threads per block along each dimension of a loop with these trip counts.
@@ -119,7 +178,23 @@ struct GpuMapKernelLoopsPass : gptc::impl::GpuMapKernelLoopsBase<GpuMapKernelLoo
         }
         trips.push_back(*h - *l);
       }
-      auto [blocks, threads] = scf::tileParallelLoop(kernel, blockShape(trips, blockSize), /*noMinMaxBounds=*/true);
+      if (kernel.getNumResults() != 0) {
+        kernel.emitError("a GPU kernel loop must have no results");
+        return signalPassFailure();
+      }
+      if (trips.size() > 3) {
+        kernel = mergeLeadingDims(kernel, trips, 2);
+        SmallVector<int64_t> three{product(ArrayRef<int64_t>(trips).drop_back(2)), trips[trips.size() - 2],
+                                   trips.back()};
+        trips = three;
+      }
+      SmallVector<int64_t> tile = blockShape(trips, blockSize);
+      if (exceedsGridLimits(trips, tile)) {
+        kernel = mergeLeadingDims(kernel, trips, 0);
+        trips = {product(trips)};
+        tile = blockShape(trips, blockSize);
+      }
+      auto [blocks, threads] = scf::tileParallelLoop(kernel, tile, /*noMinMaxBounds=*/true);
       if (failed(mapLoop(blocks, gpu::Processor::BlockX)) || failed(mapLoop(threads, gpu::Processor::ThreadX))) {
         blocks.emitError("cannot map this kernel loop to the GPU grid");
         return signalPassFailure();

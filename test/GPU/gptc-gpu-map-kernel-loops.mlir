@@ -30,10 +30,18 @@ func.func @two_dims(%a: memref<10x30xf32>) {
   return
 }
 
-// Four dimensions: the first runs as a loop in every thread (sequential).
+// Four dimensions: the leading two are merged into one (4 = 2 x 2,
+// delinearised in the body), so all of them are spread over the grid: 8
+// threads x, 8 y, 4 z; no dimension runs as a loop in a thread.
 // CHECK-LABEL: func.func @four_dims
-// CHECK: #gpu.loop_dim_map<processor = sequential{{.*}}#gpu.loop_dim_map<processor = thread_z{{.*}}#gpu.loop_dim_map<processor = thread_y{{.*}}#gpu.loop_dim_map<processor = thread_x
-// CHECK: #gpu.loop_dim_map<processor = sequential{{.*}}#gpu.loop_dim_map<processor = block_z{{.*}}#gpu.loop_dim_map<processor = block_y{{.*}}#gpu.loop_dim_map<processor = block_x
+// CHECK: scf.parallel (%[[M:.*]], %{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}, %{{.*}}) to (%c4{{.*}}, %c8{{.*}}, %c8{{.*}})
+// CHECK: %[[MERGED:.*]] = arith.addi %{{.*}}, %[[M]] : index
+// CHECK: %[[H:.*]] = arith.remui %[[MERGED]], %c2
+// CHECK: %[[B:.*]] = arith.divui %[[MERGED]], %c2
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[B]], %[[H]], %{{.*}}, %{{.*}}] : memref<2x2x8x8xf32>
+// CHECK-NOT: sequential
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = thread_z{{.*}}#gpu.loop_dim_map<processor = thread_y{{.*}}#gpu.loop_dim_map<processor = thread_x
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = block_z{{.*}}#gpu.loop_dim_map<processor = block_y{{.*}}#gpu.loop_dim_map<processor = block_x
 func.func @four_dims(%a: memref<2x2x8x8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -42,6 +50,31 @@ func.func @four_dims(%a: memref<2x2x8x8xf32>) {
   %zero = arith.constant 0.0 : f32
   scf.parallel (%b, %h, %i, %j) = (%c0, %c0, %c0, %c0) to (%c2, %c2, %c8, %c8) step (%c1, %c1, %c1, %c1) {
     memref.store %zero, %a[%b, %h, %i, %j] : memref<2x2x8x8xf32>
+  }
+  return
+}
+
+// 16777216 rows of 2: 2 threads x, 128 y would need 131072 blocks along y,
+// more than the driver's 65535: the loop is made one-dimensional instead,
+// 256 threads x, 131072 blocks x.
+// CHECK-LABEL: func.func @too_many_rows
+// CHECK: %[[T:.*]] = arith.muli %c1{{.*}}, %c256 : index
+// CHECK: scf.parallel (%[[BLOCK:.*]]) = (%{{.*}}) to (%c33554432{{.*}}) step (%[[T]])
+// CHECK: scf.parallel (%[[THREAD:.*]]) = (%{{.*}}) to (%[[T]])
+// CHECK: %[[I:.*]] = arith.addi %[[THREAD]], %[[BLOCK]]
+// CHECK: %[[COL:.*]] = arith.remui %[[I]], %c2
+// CHECK: %[[ROW:.*]] = arith.divui %[[I]], %c2
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[ROW]], %[[COL]]] : memref<16777216x2xf32>
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = thread_x
+// CHECK: {mapping = [#gpu.loop_dim_map<processor = block_x
+func.func @too_many_rows(%a: memref<16777216x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %rows = arith.constant 16777216 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%rows, %c2) step (%c1, %c1) {
+    memref.store %zero, %a[%i, %j] : memref<16777216x2xf32>
   }
   return
 }
