@@ -260,7 +260,7 @@ void CudaBackend::run(void (*step)(void **), const std::vector<StepBuffer> &buff
   for (const StepBuffer &b : buffers) {
     Tensor &t = *b.tensor;
     CUdeviceptr address;
-    if (b.use == BufferUse::Input || b.use == BufferUse::Output) {
+    if (b.use == BufferUse::Input || b.use == BufferUse::Output || b.use == BufferUse::Discarded) {
       address = allocate(t.bytes());
       scratch.push_back(address);
       if (b.use == BufferUse::Input)

@@ -184,13 +184,13 @@ void Model::loadBatch(const Dataset &d, const std::vector<uint32_t> *order, int6
   }
 }
 
-double Model::forward() {
+double Model::forward(bool wantOut) {
   std::vector<StepBuffer> buffers;
   add(buffers, params, BufferUse::Weights);
   add(buffers, inputs, BufferUse::Input);
   if (m.hasRng) buffers.push_back({&rng, BufferUse::Input});
   buffers.push_back({&loss, BufferUse::Output});
-  if (m.hasOutput) buffers.push_back({&out, BufferUse::Output});
+  if (m.hasOutput) buffers.push_back({&out, wantOut ? BufferUse::Output : BufferUse::Discarded});
   call(kBucketSteps[bucket_].forward, buffers);
   return loss.get(0);
 }

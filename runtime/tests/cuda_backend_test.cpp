@@ -81,6 +81,16 @@ TEST_F(CudaBackendTest, GemmOfUploadedInputsComesBack) {
   EXPECT_EQ(values(C), product(A, B));
 }
 
+TEST_F(CudaBackendTest, DiscardedOutputsStayOnTheDevice) {
+  gptc::Tensor A = matrix(3, 4, 1), B = matrix(4, 5, -2), C(gptc::DType::F32, {3, 5});
+  C.fill(7);
+  int downloads = calls("cuMemcpyDtoH_v2");
+  backend().run(gemmStep,
+                {{&A, gptc::BufferUse::Input}, {&B, gptc::BufferUse::Input}, {&C, gptc::BufferUse::Discarded}});
+  EXPECT_EQ(calls("cuMemcpyDtoH_v2"), downloads);
+  EXPECT_EQ(values(C), std::vector<float>(15, 7.0f)) << "a discarded output was copied to the host";
+}
+
 // buffers: A^T stored [4, 3], B [4, 5], C [3, 5] accumulated into twice, over
 // a batch of 2 ([2, 4, 3], [2, 4, 5], [2, 3, 5]).
 void batchedTransposedAccumulate(void **buffers) {

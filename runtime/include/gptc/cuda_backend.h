@@ -36,6 +36,7 @@ enum class BufferUse {
   Output,     // copied down after it
   Weights,    // read; kept on the device, copied up only after the host changed it
   NewWeights, // written; left on the device (the host copy is stale until syncToHost)
+  Discarded,  // written by the step and not wanted: device memory only, never copied
 };
 
 struct StepBuffer {

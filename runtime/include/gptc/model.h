@@ -43,8 +43,10 @@ public:
   /// null) into the inputs; a partial last batch wraps around.
   void loadBatch(const Dataset &d, const std::vector<uint32_t> *order, int64_t first);
 
-  /// The loss (and `out`) of the current batch.
-  double forward();
+  /// The loss (and `out`) of the current batch. Without `wantOut`, `out` is
+  /// left as it was where that saves work (on the GPU it is not copied down:
+  /// a text evaluation reads only the loss).
+  double forward(bool wantOut = true);
   /// Sequence-to-sequence models (compiled with @encode / @decode): encode()
   /// computes `memory` from the params and the first input (the source);
   /// decode() computes what forward() does from `memory` and the other inputs,

@@ -103,7 +103,7 @@ private:
     double sum = 0;
     for (int64_t k = 0; k < iters; ++k) {
       loadWindows(model, tokens, seed, kStreamEval + split, evalNumber * iters + k);
-      sum += model.forward();
+      sum += model.forward(/*wantOut=*/false); // the logits stay on the GPU
     }
     return sum / (double)iters;
   }
