@@ -113,6 +113,69 @@ bool writesInKernelOrder(linalg::LinalgOp op) {
   return true;
 }
 
+/// A producer whose output buffer only a transpose reads (the head split:
+/// q, k or v sliced out of the qkv projection into [B, T, H, D], then
+/// transposed to [B, H, T, D]) writes the transpose's output directly, in the
+/// transposed order: one kernel instead of two, and no intermediate buffer
+/// written and read again (25 MB each for nanoGPT's model). The producer must
+/// be an all-parallel linalg.generic writing its one output at the loop's
+/// indices without reading it; the buffer must have no other use than its
+/// allocation and deallocation, which go too. Returns the new producer.
+std::optional<linalg::GenericOp> foldTransposeIntoProducer(linalg::LinalgOp first, linalg::LinalgOp second) {
+  auto producer = dyn_cast<linalg::GenericOp>(first.getOperation());
+  auto transpose = dyn_cast<linalg::TransposeOp>(second.getOperation());
+  if (!producer || !transpose || producer.getNumDpsInits() != 1 || producer.getNumLoops() != producer.getNumParallelLoops())
+    return std::nullopt;
+  OpOperand *init = producer.getDpsInitOperand(0);
+  Value buffer = init->get();
+  if (transpose.getInput() != buffer || !producer.getMatchingIndexingMap(init).isIdentity() ||
+      !producer.getMatchingBlockArgument(init).use_empty())
+    return std::nullopt;
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return std::nullopt;
+  SmallVector<Operation *> deallocs;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == producer.getOperation() || user == transpose.getOperation())
+      continue;
+    if (!isa<memref::DeallocOp>(user))
+      return std::nullopt;
+    deallocs.push_back(user);
+  }
+  // transpose: out[j] = in[permutation[j]], in = the producer's loop indices.
+  MLIRContext *ctx = producer.getContext();
+  SmallVector<unsigned> permutation(transpose.getPermutation().begin(), transpose.getPermutation().end());
+  SmallVector<AffineMap> maps = producer.getIndexingMapsArray();
+  maps.back() = AffineMap::getPermutationMap(permutation, ctx);
+  OpBuilder b(transpose);
+  auto fused = b.create<linalg::GenericOp>(producer.getLoc(), TypeRange{}, producer.getDpsInputs(),
+                                           ValueRange{transpose.getInit()}, maps, producer.getIteratorTypesArray());
+  fused->setDiscardableAttrs(producer->getDiscardableAttrDictionary());
+  fused.getRegion().takeBody(producer.getRegion());
+  transpose->erase();
+  producer->erase();
+  for (Operation *dealloc : deallocs)
+    dealloc->erase();
+  alloc->erase();
+  return fused;
+}
+
+/// `ops` (one kernel, program order) with each producer-transpose pair that
+/// foldTransposeIntoProducer allows folded into one op.
+SmallVector<linalg::LinalgOp> foldTransposes(ArrayRef<linalg::LinalgOp> ops) {
+  SmallVector<linalg::LinalgOp> folded;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (i + 1 < ops.size())
+      if (std::optional<linalg::GenericOp> fused = foldTransposeIntoProducer(ops[i], ops[i + 1])) {
+        folded.push_back(cast<linalg::LinalgOp>(fused->getOperation()));
+        ++i;
+        continue;
+      }
+    folded.push_back(ops[i]);
+  }
+  return folded;
+}
+
 /// Emits `op`'s scalar code at `b`, its `dims` given by `parallelIvs` and
 /// its other dimensions as a sequential loop nest. Then erases `op`.
 LogicalResult emitOpInKernel(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t> dims, ValueRange parallelIvs) {
@@ -483,7 +546,8 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
       auto tag = op.getAttrOfType<IntegerAttr>(gptc::gpu::kKernelAttr);
       kernels[tag ? tag.getInt() : untagged--].push_back(linalgOp);
     }
-    for (auto &[id, ops] : kernels) {
+    for (auto &[id, groupOps] : kernels) {
+      SmallVector<linalg::LinalgOp> ops = foldTransposes(groupOps);
       // A rows group with no reduction (the head split of q, k and v: a
       // slice and a transpose sharing only the batch dimension) shares its
       // rows for nothing: its ops are parallel over all their dimensions

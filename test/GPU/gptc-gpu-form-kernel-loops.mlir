@@ -239,3 +239,56 @@ func.func @rows_group_without_reduction(%qkv: memref<2x8x2x16xf32>, %q: memref<2
   linalg.transpose ins(%q : memref<2x8x2x16xf32>) outs(%qt : memref<2x2x8x16xf32>) permutation = [0, 2, 1, 3] {gptc.kernel = 4 : i64, gptc.kernel_rows = 1 : i64}
   return
 }
+
+// -----
+
+// The head split (a rows group with no reduction): a slice of qkv into a
+// [2, 4, 3, 8] buffer, then its transpose to [2, 3, 4, 8]. The slice writes
+// the transpose's output directly, in the transposed order: one kernel, the
+// intermediate buffer gone.
+// CHECK-LABEL: func.func @heads_split
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel (%[[B:.*]], %[[T:.*]], %[[H:.*]], %[[D:.*]]) = (%c0, %c0, %c0, %c0) to (%c2, %c4, %c3, %c8)
+// CHECK: memref.load %{{.*}}[%[[B]], %[[T]], %{{.*}}] : memref<2x4x72xf32>
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[B]], %[[H]], %[[T]], %[[D]]] : memref<2x3x4x8xf32>
+// CHECK: } {gptc.kernel_class = "elementwise"}
+// CHECK-NOT: scf.parallel
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+#in = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 8 + d3 + 24)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @heads_split(%qkv: memref<2x4x72xf32>, %k: memref<2x3x4x8xf32>) {
+  %tmp = memref.alloc() : memref<2x4x3x8xf32>
+  linalg.generic {indexing_maps = [#in, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%qkv : memref<2x4x72xf32>) outs(%tmp : memref<2x4x3x8xf32>) attrs = {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.transpose ins(%tmp : memref<2x4x3x8xf32>) outs(%k : memref<2x3x4x8xf32>) permutation = [0, 2, 1, 3] {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64}
+  memref.dealloc %tmp : memref<2x4x3x8xf32>
+  return
+}
+
+// -----
+
+// The intermediate is read again after the transpose (copied, a kernel of
+// its own): it stays, the slice and the transpose two kernels.
+// CHECK-LABEL: func.func @heads_split_kept
+// CHECK: memref.alloc() : memref<2x4x3x8xf32>
+// CHECK: } {gptc.kernel_class = "elementwise"}
+// CHECK: } {gptc.kernel_class = "elementwise"}
+// CHECK: } {gptc.kernel_class = "copy"}
+#in2 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2 * 8 + d3)>
+#id4b = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @heads_split_kept(%qkv: memref<2x4x72xf32>, %k: memref<2x3x4x8xf32>, %keep: memref<2x4x3x8xf32>) {
+  %tmp = memref.alloc() : memref<2x4x3x8xf32>
+  linalg.generic {indexing_maps = [#in2, #id4b], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%qkv : memref<2x4x72xf32>) outs(%tmp : memref<2x4x3x8xf32>) attrs = {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.transpose ins(%tmp : memref<2x4x3x8xf32>) outs(%k : memref<2x3x4x8xf32>) permutation = [0, 2, 1, 3] {gptc.kernel = 3 : i64, gptc.kernel_rows = 1 : i64}
+  memref.copy %tmp, %keep : memref<2x4x3x8xf32> to memref<2x4x3x8xf32>
+  memref.dealloc %tmp : memref<2x4x3x8xf32>
+  return
+}
