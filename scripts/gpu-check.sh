@@ -15,7 +15,10 @@
 #       tinyshakespeare.txt, e.g. build/gpu-check/data.txt) within 8 minutes:
 #       1. parity: the GPU and CPU binaries' --dump of the same weights and
 #          batches (loss 1e-5, gradients 1e-4 relative; MLP on synthetic IDX
-#          images, a 2-layer gpt_char on TEXT; the bf16 GPT's loss 1e-2);
+#          images, a 2-layer gpt_char on TEXT; the bf16 GPT's loss 1e-2); the
+#          first GPU binary that fails or disagrees is run again with a wait
+#          after every launch and under compute-sanitizer's memcheck, to name
+#          the kernel at fault;
 #       2. a profile (GPTC_CUDA_PROFILE) of 30 gpt_char steps: time per
 #          kernel and per cuBLAS GEMM shape, generated kernels vs cuBLAS;
 #       3. gpt_char 6x6x384 (batch 64, block 256, dropout 0.2) trained in
@@ -122,6 +125,25 @@ detect_gpu() {
   say "GPU: $(printf '%s\n' "$probe" | sed -n 's/^gptc: GPU 0: //p')"
 }
 
+DIAGNOSED=0
+diagnose() { # COMMAND...: where a GPU binary that failed or disagreed goes wrong (once per run)
+  [ "$DIAGNOSED" = 1 ] && return 0
+  DIAGNOSED=1
+  # A wait after every launch: a fault is reported with the kernel that made it.
+  GPTC_CUDA_SYNC=1 step diagnose-sync 120 "$@"
+  say "diagnose: with a wait after every launch (GPTC_CUDA_SYNC=1): $(tail -n 1 "$OUT/diagnose-sync.log")"
+  # compute-sanitizer's memcheck: out-of-bounds and misaligned accesses, by kernel.
+  local sanitizer
+  sanitizer="$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)"
+  if [ -z "$sanitizer" ]; then
+    say "diagnose: no compute-sanitizer here"
+    return 0
+  fi
+  step diagnose-memcheck 180 "$sanitizer" --tool memcheck --print-limit 20 "$@"
+  say "diagnose: compute-sanitizer memcheck, the first errors (all in $OUT/diagnose-memcheck.log):"
+  grep -E '^=========' "$OUT/diagnose-memcheck.log" | head -n 30 | sed 's/^/    /'
+}
+
 check_parity() { # NAME [--bf16], DATA ARGS...: the GPU binary NAME_gpu (NAME_gpu_bf16) against NAME_cpu
   local name="$1" suffix="" rtol=1e-5
   shift
@@ -140,7 +162,10 @@ check_parity() { # NAME [--bf16], DATA ARGS...: the GPU binary NAME_gpu (NAME_gp
     return 0
   fi
   a="$OUT/$name$suffix.gpu.safetensors"
-  step "parity-$name$suffix-gpu" 120 "$BUNDLE/${name}_gpu$suffix" "$@" --dump "$a" $dump || return 1
+  if ! step "parity-$name$suffix-gpu" 120 "$BUNDLE/${name}_gpu$suffix" "$@" --dump "$a" $dump; then
+    diagnose "$BUNDLE/${name}_gpu$suffix" "$@" --dump "$OUT/diagnose.safetensors" $dump
+    return 1
+  fi
   local loss grads final ok=0
   loss="$($PY "$cmp" "$a" "$b" $rtol param. input. grad. batch lr final.)" || ok=1
   if [ -z "$suffix" ]; then
@@ -152,6 +177,7 @@ check_parity() { # NAME [--bf16], DATA ARGS...: the GPU binary NAME_gpu (NAME_gp
   say "parity $name$suffix: loss $loss"
   say "parity $name$suffix: gradients $grads"
   say "parity $name$suffix: params after 2 steps (reported only) $final"
+  [ $ok -ne 0 ] && [ -z "$suffix" ] && diagnose "$BUNDLE/${name}_gpu" "$@" --dump "$OUT/diagnose.safetensors" $dump
   return $ok
 }
 
