@@ -89,6 +89,10 @@ static std::string gemmFunctionPrefix(StringRef base, bool bf16Matmuls) {
 
 void buildGPUKernelsOnCPUPipeline(OpPassManager &pm, bool bf16Matmuls) {
   buildGPUKernelLoopsPipeline(pm, gemmFunctionPrefix("gptc_gemm", bf16Matmuls), "loops");
+  // The kernels as the GPU would launch them: merged, tiled into blocks of
+  // threads, guarded (the mapping attributes unused on the CPU, where the
+  // block loop is the parallel one and the thread loop sequential inside it).
+  pm.addNestedPass<func::FuncOp>(createGpuMapKernelLoops(GpuMapKernelLoopsOptions{}));
   buildLoopsToLLVMPipeline(pm, LowerToLLVMOptions());
 }
 

@@ -99,8 +99,9 @@ void buildLowerToGPUPipeline(mlir::OpPassManager &pm, const GPUOptions &options)
 void buildGPUKernelLoopsPipeline(mlir::OpPassManager &pm, llvm::StringRef gemmPrefix,
                                  llvm::StringRef laneCollectives);
 /// The GPU path's kernel loops compiled for the CPU (gptc --gpu-kernels-on-cpu):
-/// every kernel a parallel loop of the CPU's runtime, GEMMs the CPU's. It
-/// checks what the GPU kernels compute without a GPU (test/GPU/kernels-on-cpu.test).
+/// every kernel mapped to blocks and threads as for the GPU, then a parallel
+/// loop of the CPU's runtime over its blocks; GEMMs the CPU's. It checks what
+/// the GPU kernels compute without a GPU (test/GPU/kernels-on-cpu.test).
 /// `bf16Matmuls`: GEMMs round their operands to bf16 (gptc_gemm_bf16_f32), as
 /// --precision=bf16 asks of cuBLAS.
 void buildGPUKernelsOnCPUPipeline(mlir::OpPassManager &pm, bool bf16Matmuls);
