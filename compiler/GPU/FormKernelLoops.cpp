@@ -53,6 +53,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/MapVector.h"
 
@@ -281,10 +282,27 @@ LogicalResult emitForeachMembers(OpBuilder &b, Location loc, Value iv, MutableAr
   return emitForeachMembers(b, loc, iv, members, mid, hi);
 }
 
+/// The values a member's ops use that are defined outside them (its buffers,
+/// views of them, host scalars): each becomes a kernel parameter.
+llvm::SetVector<Value> externalValues(ArrayRef<linalg::LinalgOp> ops) {
+  llvm::SetVector<Value> values;
+  for (linalg::LinalgOp op : ops) {
+    for (Value operand : op->getOperands())
+      values.insert(operand);
+    for (Region &region : op->getRegions())
+      getUsedValuesDefinedAbove(region, values);
+  }
+  return values;
+}
+
 /// One kernel for a foreach group (`ops` carry gptc.foreach_member): its
 /// members' elements laid end to end along one parallel loop, at the position
 /// of the last op. Each thread runs the ops of the member its element is in.
-LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
+/// A kernel takes one parameter per buffer (bare pointers), and PTX before
+/// ISA 8.1 allows 4352 bytes of them (544 pointers): a group whose members
+/// use more than `maxValues` values between them (AdamW's update of a
+/// 12-layer GPT: 1000) is several kernels, members packed in order.
+LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops, int64_t maxValues) {
   llvm::MapVector<int64_t, SmallVector<linalg::LinalgOp>> byMember;
   for (linalg::LinalgOp op : ops)
     byMember[op->getAttrOfType<IntegerAttr>(gptc::nn::kForeachMemberAttr).getInt()].push_back(op);
@@ -305,12 +323,36 @@ LogicalResult formForeachKernel(ArrayRef<linalg::LinalgOp> ops) {
     total += member.size;
     members.push_back(std::move(member));
   }
+  // Members packed in order into kernels of at most maxValues values.
+  SmallVector<SmallVector<ForeachMember>> kernels(1);
+  llvm::SetVector<Value> used;
+  for (ForeachMember &member : members) {
+    llvm::SetVector<Value> mine = externalValues(member.ops);
+    llvm::SetVector<Value> both = used;
+    both.insert(mine.begin(), mine.end());
+    if (maxValues > 0 && !kernels.back().empty() && (int64_t)both.size() > maxValues) {
+      kernels.emplace_back();
+      both = mine;
+    }
+    used = both;
+    kernels.back().push_back(std::move(member));
+  }
   Operation *last = ops.back();
   OpBuilder b(last);
   Location loc = last->getLoc();
-  scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, {total}, gptc::gpu::kKernelClassForeach);
-  b.setInsertionPoint(loop.getBody()->getTerminator());
-  return emitForeachMembers(b, loc, loop.getInductionVars()[0], members, 0, members.size());
+  for (SmallVector<ForeachMember> &kernel : kernels) {
+    int64_t offset = 0;
+    for (ForeachMember &member : kernel) {
+      member.offset = offset;
+      offset += member.size;
+    }
+    b.setInsertionPoint(last);
+    scf::ParallelOp loop = gptc::gpu::createKernelLoop(b, loc, {offset}, gptc::gpu::kKernelClassForeach);
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+    if (failed(emitForeachMembers(b, loc, loop.getInductionVars()[0], kernel, 0, kernel.size())))
+      return failure();
+  }
+  return success();
 }
 
 /// A scatter-add nest (the embedding gradient, gptc-convert-nn-to-linalg's
@@ -572,7 +614,7 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
           if (!*split)
             llvm::append_range(rest, memberOps);
         }
-        if (!rest.empty() && failed(formForeachKernel(rest)))
+        if (!rest.empty() && failed(formForeachKernel(rest, maxKernelValues)))
           return signalPassFailure();
         continue;
       }

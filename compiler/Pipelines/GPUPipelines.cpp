@@ -43,6 +43,11 @@ constexpr int64_t kWarpLanes = 32;
 /// threads, 384 blocks (at 256 rows per slice: 96 blocks, fewer than an
 /// H100's 132 SMs), and each output's 256 partials a warp's 8 per lane.
 constexpr int64_t kRowsPerSlice = 64;
+/// Values (buffers, views) one foreach kernel may use: each is a kernel
+/// parameter of 8 bytes, and PTX before ISA 8.1 (the sm_80 default here is
+/// 7.0) takes 4352 bytes of parameters; the rest is room for the buffers that
+/// sunk host scalars load from.
+constexpr int64_t kMaxKernelValues = 520;
 /// Tokens added by one thread of a split scatter-add (the embedding
 /// gradient): its last kernel adds every slice's table in order, one thread
 /// per table element, so slices stay long.
@@ -72,6 +77,7 @@ void buildGPUKernelLoopsPipeline(OpPassManager &pm, StringRef gemmPrefix, String
   kernelLoops.laneCollectives = laneCollectives.str();
   kernelLoops.rowsPerSlice = kRowsPerSlice; // bias gradients: slices of rows, then the slices
   kernelLoops.scatterRowsPerSlice = kScatterTokensPerSlice;
+  kernelLoops.maxKernelValues = kMaxKernelValues;
   pm.addNestedPass<func::FuncOp>(createGpuFormKernelLoops(kernelLoops));
   pm.addNestedPass<func::FuncOp>(createGpuSinkHostScalars());
   // After the kernels are formed: a group's ops are one loop, so a buffer

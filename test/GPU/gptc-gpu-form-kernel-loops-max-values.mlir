@@ -1,0 +1,52 @@
+// gptc-gpu-form-kernel-loops{max-kernel-values=N}: a foreach group whose
+// members use more than N values between them (buffers, views, host scalars:
+// each a kernel parameter; PTX 7.0 takes 544 pointers, and AdamW's update of
+// a 12-layer GPT uses about 1000) is several foreach kernels, members packed
+// in order.
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops{max-kernel-values=5},canonicalize))' | FileCheck %s
+// Without a limit: one kernel.
+// RUN: %gptc-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(gptc-gpu-form-kernel-loops,canonicalize))' | FileCheck %s --check-prefix=ONE
+
+// Members 0 and 1 use 5 values (w, w_new, b, b_new, 2.0): one kernel of 32 +
+// 8 elements, member 1's at offsets from 32; member 2 (c, c_new, 2.0) would
+// make 7: a kernel of its own, its elements from 0.
+// CHECK-LABEL: func.func @foreach_split
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c40) step (%c1)
+// CHECK: arith.cmpi ult, %[[I]], %c32
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] : memref<4x8xf32>
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<8xf32>
+// CHECK: } {gptc.kernel_class = "foreach"}
+// CHECK: scf.parallel (%[[J:.*]]) = (%c0) to (%c3) step (%c1)
+// CHECK-NOT: arith.cmpi
+// CHECK: memref.load %{{.*}}[%[[J]]] : memref<3xf32>
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[J]]] : memref<3xf32>
+// CHECK: } {gptc.kernel_class = "foreach"}
+// CHECK-NOT: scf.parallel
+// ONE-LABEL: func.func @foreach_split
+// ONE: scf.parallel (%{{.*}}) = (%c0) to (%c43) step (%c1)
+// ONE-NOT: scf.parallel
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#id1 = affine_map<(d0) -> (d0)>
+func.func @foreach_split(%w: memref<4x8xf32>, %w_new: memref<4x8xf32>, %b: memref<8xf32>, %b_new: memref<8xf32>,
+                         %c: memref<3xf32>, %c_new: memref<3xf32>) {
+  %two = arith.constant 2.0 : f32
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w : memref<4x8xf32>) outs(%w_new : memref<4x8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 0 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%b : memref<8xf32>) outs(%b_new : memref<8xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 1 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.mulf %in, %two : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%c : memref<3xf32>) outs(%c_new : memref<3xf32>) attrs = {gptc.kernel = 5 : i64, gptc.foreach_member = 2 : i64} {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.mulf %in, %two : f32
+    linalg.yield %n : f32
+  }
+  return
+}
