@@ -366,8 +366,8 @@ def GpuFormKernelLoops : Pass<"gptc-gpu-form-kernel-loops", "mlir::func::FuncOp"
     Option<"scatterRowsPerSlice", "scatter-rows-per-slice", "int64_t", "0",
            "tokens per slice of a split scatter-add (0: rows-per-slice)">,
     Option<"maxKernelValues", "max-kernel-values", "int64_t", "0",
-           "a foreach kernel whose members use more values than this (its parameters) is "
-           "several kernels (0: no limit; the GPU pipelines: 520)">,
+           "a kernel whose ops (a foreach kernel's members) use more values than this (its "
+           "parameters) is several kernels, in order (0: no limit; the GPU pipelines: 520)">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
                            "mlir::linalg::LinalgDialect", "mlir::arith::ArithDialect",

@@ -211,7 +211,7 @@ LogicalResult emitOpInKernel(OpBuilder &b, linalg::LinalgOp op, ArrayRef<int64_t
 
 /// One kernel: `ops` (in program order, sharing kernel dimensions) as one
 /// scf.parallel at the position of the last of them.
-LogicalResult formKernel(SmallVector<linalg::LinalgOp> ops) {
+LogicalResult formOneKernel(ArrayRef<linalg::LinalgOp> ops) {
   linalg::LinalgOp first = ops.front(), last = ops.back();
   OpBuilder b(last);
   Location loc = last.getLoc();
@@ -293,6 +293,30 @@ llvm::SetVector<Value> externalValues(ArrayRef<linalg::LinalgOp> ops) {
       getUsedValuesDefinedAbove(region, values);
   }
   return values;
+}
+
+/// `ops` (in program order, sharing kernel dimensions) as one kernel, or as
+/// several in order when they use more than `maxValues` values between them
+/// (each a kernel parameter: PTX 7.0 takes 544 pointers; the gradient norm's
+/// one-thread sum over a 48-layer GPT's 600 gradients would need more). Ops
+/// split across kernels still run in order, each finished before the next
+/// kernel starts.
+LogicalResult formKernel(ArrayRef<linalg::LinalgOp> ops, int64_t maxValues) {
+  SmallVector<linalg::LinalgOp> chunk;
+  llvm::SetVector<Value> used;
+  for (linalg::LinalgOp op : ops) {
+    llvm::SetVector<Value> both = used, mine = externalValues(op);
+    both.insert(mine.begin(), mine.end());
+    if (maxValues > 0 && !chunk.empty() && (int64_t)both.size() > maxValues) {
+      if (failed(formOneKernel(chunk)))
+        return failure();
+      chunk.clear();
+      both = mine;
+    }
+    used = both;
+    chunk.push_back(op);
+  }
+  return formOneKernel(chunk);
 }
 
 /// One kernel for a foreach group (`ops` carry gptc.foreach_member): its
@@ -638,12 +662,12 @@ struct GpuFormKernelLoopsPass : gptc::impl::GpuFormKernelLoopsBase<GpuFormKernel
         }
       }
       if (agree) {
-        if (failed(formKernel(ops)))
+        if (failed(formKernel(ops, maxKernelValues)))
           return signalPassFailure();
         continue;
       }
       for (linalg::LinalgOp op : ops) // a kernel each
-        if (failed(formKernel(SmallVector<linalg::LinalgOp>{op})))
+        if (failed(formOneKernel(op)))
           return signalPassFailure();
     }
     // What is left with a loop or a store of its own runs as one thread,
